@@ -38,3 +38,11 @@ class DatabaseBusy(UserError):
 
 class ScopeError(UserError):
     """A request asked for data outside the signed-in user's scope."""
+
+
+class RuleErrors(UserError):
+    """Every problem found in a ruleset at once, so an author fixes them in one pass."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
