@@ -1,0 +1,26 @@
+"""Scoring (scoring.md §1-5): a checked ruleset compiled to one set-based DuckDB pass.
+
+Public API::
+
+    report = score(con, ruleset)                       # stores results for ruleset name@version
+    rid = resolve_ruleset_id(con, "crcd@2026.1")       # or None -> the current ruleset
+    rs = stored_ruleset(con, rid)                      # the rules behind stored results
+    sql = rule_outcomes_sql(con, rs, where_sql)        # recompute outcomes for a selection
+"""
+
+from scorecard.scoring._engine import ScoringReport, score
+from scorecard.scoring._stored import (
+    current_ruleset_id,
+    resolve_ruleset_id,
+    rule_outcomes_sql,
+    stored_ruleset,
+)
+
+__all__ = [
+    "ScoringReport",
+    "current_ruleset_id",
+    "resolve_ruleset_id",
+    "rule_outcomes_sql",
+    "score",
+    "stored_ruleset",
+]

@@ -1,0 +1,160 @@
+"""Run a compiled ruleset over the stored evaluations and keep the results per ruleset version."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+
+from scorecard.rules import Ruleset
+from scorecard.scoring import _compile as c
+from scorecard.store import evaluation_columns, transaction
+
+Progress = Callable[[int, int, str], None]
+
+_STEPS = ("evaluation scores", "agent aggregates", "rule and competency rows", "ruleset record")
+
+
+@dataclass
+class ScoringReport:
+    """What a scoring run did, and what kept some rules from applying."""
+
+    ruleset: str
+    version: str
+    content_hash: str
+    ruleset_id: int
+    n_evaluations: int
+    n_scored: int
+    n_fatal: int
+    seconds: float
+    replaced_previous: bool
+    missing_columns: dict[str, list[str]] = field(default_factory=dict)
+    cast_failures: dict[str, int] = field(default_factory=dict)
+
+    def warnings(self) -> list[str]:
+        out = []
+        for col, rules in self.missing_columns.items():
+            out.append(
+                f"declared column '{col}' is absent from the data: rules {', '.join(rules)} are "
+                f"not applicable (na) for every evaluation / colonne absente des données"
+            )
+        for col, n in self.cast_failures.items():
+            out.append(f"column '{col}': {n} value(s) do not read as the declared type and count as empty")
+        if self.n_evaluations and self.n_scored < self.n_evaluations:
+            out.append(
+                f"{self.n_evaluations - self.n_scored} evaluation(s) have no applicable rule and are not scored"
+            )
+        return out
+
+    def render(self) -> str:
+        verb = "re-scored" if self.replaced_previous else "scored"
+        lines = [
+            f"{verb} {self.n_evaluations} evaluation(s) with ruleset {self.ruleset}@{self.version} "
+            f"(hash {self.content_hash}) in {self.seconds:.1f} s: {self.n_scored} scored, "
+            f"{self.n_fatal} with a fatal failure"
+        ]
+        lines += [f"  warning: {w}" for w in self.warnings()]
+        return "\n".join(lines)
+
+
+def score(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, *, progress: Progress | None = None) -> ScoringReport:
+    """Score every evaluation with ``ruleset`` in one transaction; results replace those of the
+    same (name, version) and sit beside other versions'."""
+    started = time.perf_counter()
+    stored = evaluation_columns(con)
+    missing = _missing_columns(ruleset, stored)
+    casts = _cast_failures(con, ruleset, stored)
+    values = c.values_sql(ruleset, c.source_sql(ruleset, stored))
+    with transaction(con):
+        ruleset_id, replaced = _ruleset_id(con, ruleset)
+        for table in ("evaluation_scores", "agent_period_rule", "agent_period_competency", "ruleset_rules"):
+            con.execute(f"DELETE FROM {table} WHERE ruleset_id = ?", [ruleset_id])
+        _step(progress, 0)
+        con.execute(
+            "INSERT INTO evaluation_scores "
+            + c.evaluation_scores_sql(ruleset, ruleset_id, c.sums_sql(ruleset, values))
+        )
+        _step(progress, 1)
+        con.execute("CREATE OR REPLACE TEMP TABLE _agent_period_wide AS " + c.agent_period_sql(ruleset, values))
+        _step(progress, 2)
+        if ruleset.rules:
+            con.execute("INSERT INTO agent_period_rule " + c.unpivot_rules_sql(ruleset, ruleset_id, "_agent_period_wide"))
+            con.execute(
+                "INSERT INTO agent_period_competency "
+                + c.unpivot_competencies_sql(ruleset, ruleset_id, "_agent_period_wide")
+            )
+        con.execute("DROP TABLE _agent_period_wide")
+        _step(progress, 3)
+        _insert_rules(con, ruleset, ruleset_id)
+        n_eval, n_scored, n_fatal = con.execute(
+            "SELECT count(*), count(score), count_if(fatal_failed) FROM evaluation_scores WHERE ruleset_id = ?",
+            [ruleset_id],
+        ).fetchone()  # type: ignore[misc]
+        report = ScoringReport(
+            ruleset=ruleset.name, version=ruleset.version, content_hash=ruleset.content_hash,
+            ruleset_id=ruleset_id, n_evaluations=n_eval, n_scored=n_scored, n_fatal=n_fatal,
+            seconds=0.0, replaced_previous=replaced, missing_columns=missing, cast_failures=casts,
+        )
+        con.execute("UPDATE rulesets SET is_current = false")
+        con.execute("DELETE FROM rulesets WHERE ruleset_id = ?", [ruleset_id])
+        con.execute(
+            "INSERT INTO rulesets VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, true, ?, ?)",
+            [
+                ruleset_id, ruleset.name, ruleset.version, ruleset.content_hash,
+                json.dumps(ruleset.settings.model_dump(mode="json")), ruleset.source,
+                n_eval, json.dumps(report.warnings()),
+            ],
+        )
+        _step(progress, 4)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _step(progress: Progress | None, done: int) -> None:
+    if progress is not None:
+        progress(done, len(_STEPS), _STEPS[done] if done < len(_STEPS) else "done")
+
+
+def _ruleset_id(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> tuple[int, bool]:
+    row = con.execute(
+        "SELECT ruleset_id FROM rulesets WHERE name = ? AND version = ?", [ruleset.name, ruleset.version]
+    ).fetchone()
+    if row is not None:
+        return int(row[0]), True
+    (next_id,) = con.execute("SELECT coalesce(max(ruleset_id), 0) + 1 FROM rulesets").fetchone()  # type: ignore[misc]
+    return int(next_id), False
+
+
+def _missing_columns(ruleset: Ruleset, stored: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for rule in ruleset.rules:
+        for col in sorted(rule.columns):
+            if col not in stored:
+                out.setdefault(col, []).append(rule.id)
+    return out
+
+
+def _cast_failures(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, stored: dict[str, str]) -> dict[str, int]:
+    sql = c.cast_failure_sql(ruleset, stored)
+    if sql is None:
+        return {}
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone() or ()
+    return {n: int(v) for n, v in zip(names, row, strict=True) if v}
+
+
+def _insert_rules(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, ruleset_id: int) -> None:
+    rows = [
+        (
+            ruleset_id, i, r.id, r.competency, r.criterion, r.criterion_fr, r.label_fr, r.label_en,
+            r.kind, r.weight, r.competency_weight, r.pass_mark, r.critical, r.fatal, r.when_sql,
+            r.value_sql, sorted(r.columns),
+        )
+        for i, r in enumerate(ruleset.rules)
+    ]
+    if rows:
+        con.executemany("INSERT INTO ruleset_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
