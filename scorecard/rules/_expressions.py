@@ -70,10 +70,13 @@ def check_expression(
     columns: dict[str, str],
     *,
     expect: str,
+    regenerated: bool = False,
 ) -> CheckedExpression:
     """Check ``text`` against the allowlist and the known ``columns`` (name -> DuckDB type).
 
     ``expect`` is ``"boolean"`` (``when`` / ``check``) or ``"number"`` (``score``).
+    ``regenerated`` re-checks SQL this checker produced earlier (stored with results), which
+    may hold the TRY_CAST that :func:`_lenient_casts` wrote; authors may not write it.
     """
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("empty expression")
@@ -91,12 +94,24 @@ def check_expression(
     depth = _depth(tree)
     if depth > MAX_DEPTH:
         raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels ({depth})")
-    used = _check_nodes(tree, columns)
+    used = _check_nodes(tree, columns, allow_try_cast=regenerated)
     _refuse_boolean_text_comparisons(tree, columns)
-    sql = tree.sql(dialect="duckdb", identify=True, comments=False)
+    sql = _lenient_casts(tree).sql(dialect="duckdb", identify=True, comments=False)
     duckdb_type = _bind_type(sql, columns, used)
     _check_result_type(duckdb_type, expect)
     return CheckedExpression(sql, frozenset(used), duckdb_type)
+
+
+def _lenient_casts(tree: exp.Expression) -> exp.Expression:
+    """CAST becomes TRY_CAST in the regenerated SQL: one unreadable value in one evaluation
+    makes that rule ``na`` there, instead of aborting the scoring of every evaluation."""
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if type(node) is exp.Cast:
+            return exp.TryCast(this=node.this, to=node.to)
+        return node
+
+    return tree.copy().transform(swap)
 
 
 def _first_line(message: str) -> str:
@@ -127,9 +142,11 @@ def _depth(node: exp.Expression) -> int:
     return deepest
 
 
-def _check_nodes(tree: exp.Expression, columns: dict[str, str]) -> set[str]:
+def _check_nodes(tree: exp.Expression, columns: dict[str, str], *, allow_try_cast: bool = False) -> set[str]:
     used: set[str] = set()
     for node in tree.walk():
+        if allow_try_cast and type(node) is exp.TryCast:
+            continue
         if isinstance(node, exp.Column):
             if node.table or node.args.get("db") or node.args.get("catalog") or not isinstance(node.this, exp.Identifier):
                 raise ExpressionError(f"qualified names are not allowed: {node.sql(dialect='duckdb')}")
@@ -142,7 +159,7 @@ def _check_nodes(tree: exp.Expression, columns: dict[str, str]) -> set[str]:
             if not isinstance(parent, exp.Column):
                 raise ExpressionError(f"not allowed here: {node.sql(dialect='duckdb')}")
         elif isinstance(node, exp.DataType):
-            if not isinstance(node.parent, exp.Cast):
+            if type(node.parent) not in (exp.Cast, exp.TryCast):
                 raise ExpressionError(f"not allowed: {node.sql(dialect='duckdb')}")
             target = node.sql(dialect="duckdb").upper()
             if target not in ALLOWED_CASTS or node.expressions:

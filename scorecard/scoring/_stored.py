@@ -72,8 +72,10 @@ def _rebuild(
     types.update({k: v for k, v in _declared(settings).items()})
     built = []
     for (rid, comp, crit, crit_fr, lfr, len_, kind, value_sql, when_sql, pm, w, cw, critical, fatal, cols) in rules:
-        value = check_expression(value_sql, types, expect="boolean" if kind == "check" else "number")
-        when = check_expression(when_sql, types, expect="boolean").sql if when_sql else None
+        value = check_expression(
+            value_sql, types, expect="boolean" if kind == "check" else "number", regenerated=True
+        )
+        when = check_expression(when_sql, types, expect="boolean", regenerated=True).sql if when_sql else None
         built.append(Rule(
             id=rid, competency=comp, criterion=crit, criterion_fr=crit_fr, label_fr=lfr, label_en=len_,
             kind=kind, value_sql=value.sql, when_sql=when, pass_mark=pm, weight=w, competency_weight=cw,
