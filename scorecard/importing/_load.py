@@ -1,0 +1,615 @@
+"""From an export on disk to rows of ``evaluations`` (+ ``rejects`` and ``imports``).
+
+Set-based, in DuckDB, one file at a time inside the caller's transaction:
+
+1. ``_sc_src``: every record as VARCHAR with the physical line it starts on (read_csv
+   POSITIONAL JOIN the numpy line numbers of :mod:`._scan`, or the XLSX rows).
+2. ``_sc_rows``: headers mapped by the profile, cells trimmed, blank / N/A -> NULL, coded
+   values mapped (téléphone -> phone). Blank rows and a trailing notes block are set aside.
+3. Long exports are pivoted to one record per evaluation (conditional aggregation).
+4. Observation types: stored type, else declared, else inferred over the whole file;
+   new columns are added with ``ALTER TABLE ADD COLUMN``.
+5. ``_sc_typed``: typed values plus, per record, the list of what failed (line, column,
+   value, reason). A record with a failure goes to ``rejects``; the rest, deduplicated by
+   evaluation_id (last line wins), is compared to the stored rows by ``_row_hash``:
+   new / replaced (delete + insert) / unchanged (left alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from scorecard.errors import ImportRefused
+from scorecard.importing._cast import (
+    DUCKDB_TYPES,
+    Answers,
+    DEFAULT_ANSWERS,
+    clean_sql,
+    kind_of,
+    parse_sql,
+    reason_sql,
+    sql_str,
+    token_sql,
+)
+from scorecard.importing._profiles import Profile, best_profile, resolve_profile
+from scorecard.importing._report import FileReport, Reject
+from scorecard.importing._scan import (
+    ENCODING_NAMES,
+    read_xlsx,
+    record_lines_slow,
+    scan,
+)
+from scorecard.importing._text import header_key, snake_case
+from scorecard.store import CANONICAL_COLUMNS, REQUIRED_COLUMNS, evaluation_columns
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+#: Rejects kept in the report object (all of them go to the ``rejects`` table).
+REPORT_REJECTS_LIMIT = 10_000
+_ROLE_COLUMNS = {"item": "_item", "answer": "_answer", "comment": "_comment",
+                 "not_applicable": "_na"}
+_CANONICAL_KINDS = {name: kind_of(typ) for name, typ in CANONICAL_COLUMNS.items()}
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Column:
+    """One output column of the file: where its cleaned text is and how to type it."""
+
+    name: str
+    source: str  # column of the cleaned table holding its text
+    line: str = "line"  # expression giving the line a reject of this column names
+    kind: str = "text"
+
+
+@dataclass
+class Context:
+    """Everything one file's import needs to know while it runs."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    profile: Profile
+    report: FileReport
+    answers: Answers
+    imported_at: datetime
+    columns: list[Column] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)  # cleaned columns beyond the header
+    item_columns: list[Column] = field(default_factory=list)  # pivoted items (long)
+    file_blank_lines: list[int] = field(default_factory=list)  # empty lines DuckDB skips
+    temp_files: list[Path] = field(default_factory=list)
+
+    def sql(self, query: str, params: object = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(query, params) if params is not None else self.con.execute(query)
+
+
+# --- 1. source ---------------------------------------------------------------------------
+
+
+def _read_csv_sql(path: Path, delimiter: str, width: int, parallel: bool) -> str:
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    return (
+        f"read_csv({sql_str(str(path))}, auto_detect=false, header=false, "
+        f"delim={sql_str(delimiter)}, quote='\"', escape='\"', comment='', "
+        f"null_padding=true, strict_mode=false, parallel={str(parallel).lower()}, "
+        f"max_line_size=67108864, encoding='utf-8', columns={columns})"
+    )
+
+
+def _load_lines(con: duckdb.DuckDBPyConnection, lines: np.ndarray) -> None:
+    con.execute("DROP TABLE IF EXISTS _sc_lines")
+    frame = pd.DataFrame({"line": lines.astype(np.int64)})  # noqa: F841 (read by DuckDB)
+    con.execute("CREATE TEMP TABLE _sc_lines AS SELECT line FROM frame")
+
+
+def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> list[str]:
+    """``_sc_src(line, c0..)`` from a text export; returns the header."""
+    result = scan(ctx.path, progress)
+    ctx.temp_files = result.temp_files
+    rep = ctx.report
+    rep.encoding = ENCODING_NAMES.get(result.encoding, result.encoding)
+    rep.delimiter = result.delimiter
+    rep.size_bytes, rep.sha256 = result.size_bytes, result.sha256
+    if result.record_lines.size == 0:
+        raise ImportRefused(f"{ctx.path}: fichier vide / empty file")
+    read = _read_csv_sql(
+        result.utf8_path, result.delimiter, result.max_fields, not result.quoted_newlines
+    )
+    starts = result.record_lines
+    for attempt in range(2):
+        _load_lines(ctx.con, starts)
+        try:
+            ctx.sql(
+                "CREATE OR REPLACE TEMP TABLE _sc_src AS SELECT l.line, s.* EXCLUDE (_present), "
+                "s._present FROM (SELECT true AS _present, * FROM " + read + ") s "
+                "POSITIONAL JOIN _sc_lines l"
+            )
+        except duckdb.Error as exc:
+            raise ImportRefused(
+                f"{ctx.path}: fichier CSV illisible / unreadable CSV file: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
+        (mismatch,) = ctx.sql(
+            "SELECT count(*) FILTER (WHERE _present IS NULL OR line IS NULL) FROM _sc_src"
+        ).fetchone()
+        if not mismatch:
+            break
+        if attempt == 0:
+            starts, blanks = record_lines_slow(result.utf8_path, result.delimiter)
+            result.blank_lines = blanks
+        else:
+            raise ImportRefused(
+                f"{ctx.path}: guillemets déséquilibrés, lignes impossibles à situer / "
+                "unbalanced quotes: records cannot be located in the file"
+            )
+    ctx.sql(f"DELETE FROM _sc_src WHERE line = {int(starts[0])}")
+    ctx.file_blank_lines = [int(x) for x in result.blank_lines]
+    return result.header
+
+
+def _source_xlsx(ctx: Context) -> list[str]:
+    """``_sc_src(line, c0..)`` from the first sheet of a workbook; returns the header."""
+    sheet = read_xlsx(ctx.path)
+    rep = ctx.report
+    rep.encoding, rep.delimiter = "XLSX", ""
+    rep.size_bytes, rep.sha256 = sheet.size_bytes, sheet.sha256
+    if not sheet.header:
+        raise ImportRefused(f"{ctx.path}: feuille vide / empty sheet")
+    width = max([len(sheet.header), *(len(r) for r in sheet.rows)])
+    cells = [list(r) + [None] * (width - len(r)) for r in sheet.rows]
+    frame = pd.DataFrame(cells, columns=[f"c{i}" for i in range(width)], dtype=object)
+    frame.insert(0, "line", sheet.lines)
+    frame = frame.astype({f"c{i}": "string" for i in range(width)})
+    ctx.sql("CREATE OR REPLACE TEMP TABLE _sc_src AS SELECT * FROM frame")
+    ctx.file_blank_lines = sheet.blank_lines
+    return sheet.header
+
+
+# --- 2. mapping and cleaning -------------------------------------------------------------
+
+
+def _plan(ctx: Context, header: list[str], width: int, fmt: str) -> tuple[str, dict[str, str]]:
+    """Decide each source column's target; returns (format, {cleaned name: source column})."""
+    profile = ctx.profile
+    roles = profile.long_roles()
+    long_possible = {"item", "answer"} <= {roles.get(header_key(h)) for h in header}
+    if fmt == "auto":
+        fmt = profile.format or ("long" if long_possible else "wide")
+    if fmt == "long" and not long_possible:
+        spec = profile.long
+        need = f"{spec.item!r}, {spec.answer!r}" if spec else "item, answer"
+        raise ImportRefused(
+            f"{ctx.path}: format long sans les colonnes {need} / long format needs columns {need}"
+        )
+    sources: dict[str, str] = {}
+    for i in range(width):
+        title = header[i].strip() if i < len(header) else ""
+        role = roles.get(header_key(title)) if fmt == "long" and title else None
+        if role:
+            sources[_ROLE_COLUMNS[role]] = f"c{i}"
+            continue
+        target = profile.target_of(title) if title else None
+        if not title:
+            name = f"_x{i + 1}"
+            ctx.extras.append(name)
+            sources[name] = f"c{i}"
+            continue
+        if target is None:
+            continue
+        if target in sources:
+            raise ImportRefused(
+                f"{ctx.path}: deux colonnes donnent {target!r} / two columns map to "
+                f"{target!r} (en-têtes / headers: {title!r} …)"
+            )
+        sources[target] = f"c{i}"
+    missing = [c for c in REQUIRED_COLUMNS if c not in sources]
+    if missing:
+        raise ImportRefused(
+            f"{ctx.path}: colonnes obligatoires absentes / missing required columns: "
+            f"{', '.join(missing)} (profil / profile {profile.name}; en-têtes lus / headers "
+            f"read: {', '.join(h for h in header if h.strip())})"
+        )
+    return fmt, sources
+
+
+def _cleaned(ctx: Context, source: str, name: str) -> str:
+    """Cleaning SQL of one source column, with the value map of its target column."""
+    expr = clean_sql(source, answers=ctx.answers)
+    mapping = ctx.profile.value_map(name)
+    if not mapping:
+        return expr
+    entries = ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in mapping.items())
+    mapped = f"MAP {{{entries}}}[{token_sql(expr)}]"
+    return f"coalesce({mapped}, {expr})"
+
+
+def _build_rows(ctx: Context, sources: dict[str, str]) -> None:
+    """``_sc_rows``: cleaned text per target column, and the blank-row flag."""
+    select = ", ".join(
+        f"{_cleaned(ctx, src, name)} AS {q(name)}" for name, src in sources.items()
+    )
+    ctx.sql(f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT line, {select} FROM _sc_src")
+    ctx.sql("DROP TABLE _sc_src")
+    all_null = " AND ".join(f"{q(n)} IS NULL" for n in sources)
+    required = " AND ".join(f"{q(n)} IS NOT NULL" for n in REQUIRED_COLUMNS)
+    ctx.sql(
+        f"ALTER TABLE _sc_rows ADD COLUMN _blank BOOLEAN; UPDATE _sc_rows SET _blank = ({all_null})"
+    )
+    last_filled, last_row = ctx.sql(
+        f"SELECT max(line) FILTER (WHERE {required}), max(line) FILTER (WHERE NOT _blank) "
+        "FROM _sc_rows"
+    ).fetchone()
+    null_rows = [r[0] for r in ctx.sql("SELECT line FROM _sc_rows WHERE _blank").fetchall()]
+    last_row = last_row or 0
+    blanks = sorted(b for b in {*ctx.file_blank_lines, *null_rows} if b < last_row)
+    notes_from = None
+    if last_filled is not None:
+        after = [b for b in blanks if b > last_filled]
+        notes_from = after[0] if after else None
+    cut = f"line < {notes_from}" if notes_from is not None else "true"
+    if notes_from is not None:
+        ctx.report.note_lines = [
+            r[0]
+            for r in ctx.sql(
+                f"SELECT line FROM _sc_rows WHERE NOT _blank AND line > {notes_from} ORDER BY line"
+            ).fetchall()
+        ]
+    ctx.report.blank_lines = blanks
+    ctx.sql(f"DELETE FROM _sc_rows WHERE _blank OR NOT ({cut})")
+    (ctx.report.rows,) = ctx.sql("SELECT count(*) FROM _sc_rows").fetchone()
+
+
+# --- 3. long exports ---------------------------------------------------------------------
+
+
+def _reject_rows(ctx: Context, select_sql: str) -> None:
+    """Append rejects (line, column, value, reason) produced by a SELECT."""
+    ctx.sql(f"INSERT INTO _sc_rejects {select_sql}")
+
+
+def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
+    """One record per evaluation from one row per item (conditional aggregation)."""
+    evaluation_cols = [n for n in sources if not n.startswith("_") or n in ctx.extras]
+    has_comment = "_comment" in sources
+    if "_na" in sources:
+        flag = parse_sql("_na", "boolean", answers=ctx.answers)
+        ctx.sql(f"UPDATE _sc_rows SET _answer = NULL WHERE coalesce({flag}, false)")
+    _reject_rows(
+        ctx,
+        "SELECT line, 'item', NULL, 'question manquante / missing item' FROM _sc_rows "
+        "WHERE _item IS NULL",
+    )
+    ctx.sql("DELETE FROM _sc_rows WHERE _item IS NULL")
+    items = [r[0] for r in ctx.sql("SELECT DISTINCT _item FROM _sc_rows ORDER BY 1").fetchall()]
+    taken = set(CANONICAL_COLUMNS) | set(evaluation_cols)
+    keys: dict[str, str] = {}
+    for item in items:
+        key = snake_case(item) or "item"
+        while key in taken:
+            key += "_item"
+        keys[item] = key
+        taken.add(key)
+    item_frame = pd.DataFrame({"_item": list(keys), "_key": list(keys.values())})  # noqa: F841
+    ctx.sql("CREATE OR REPLACE TEMP TABLE _sc_items AS SELECT * FROM item_frame")
+    ev_key = (
+        "coalesce(evaluation_id, interaction_id || chr(31) || coalesce(evaluator_id, '') "
+        "|| chr(31) || coalesce(evaluated_at, ''))"
+        if "evaluation_id" in sources
+        else "interaction_id || chr(31) || coalesce(evaluator_id, '') || chr(31) "
+        "|| coalesce(evaluated_at, '')"
+    )
+    ctx.sql(
+        "CREATE OR REPLACE TEMP TABLE _sc_long AS SELECT r.*, i._key, "
+        f"{ev_key} AS _ekey FROM _sc_rows r JOIN _sc_items i USING (_item)"
+    )
+    _reject_rows(
+        ctx,
+        "SELECT line, _item, _answer, 'question en double dans l''évaluation, remplacée par la "
+        "ligne ' || _winner || ' / item repeated in the evaluation, replaced by line ' "
+        "|| _winner FROM (SELECT line, _item, _answer, max(line) OVER w AS _winner, "
+        "row_number() OVER (w ORDER BY line DESC) AS _n FROM _sc_long "
+        "WINDOW w AS (PARTITION BY _ekey, _key)) WHERE _n > 1",
+    )
+    parts = ["min(line) AS line"]
+    parts += [f"arg_min({q(c)}, line) AS {q(c)}" for c in evaluation_cols]
+    for key in dict.fromkeys(keys.values()):
+        cond = f"FILTER (WHERE _key = {sql_str(key)})"
+        parts.append(f"arg_max(_answer, line) {cond} AS {q(key)}")
+        parts.append(f"max(line) {cond} AS {q('_line_' + key)}")
+        ctx.item_columns.append(Column(key, key, line=f"coalesce({q('_line_' + key)}, line)"))
+        if has_comment:
+            parts.append(f"arg_max(_comment, line) {cond} AS {q(key + '__comment')}")
+            ctx.item_columns.append(
+                Column(key + "__comment", key + "__comment",
+                       line=f"coalesce({q('_line_' + key)}, line)")
+            )
+    ctx.sql(
+        f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT {', '.join(parts)} "
+        "FROM _sc_long GROUP BY _ekey"
+    )
+    ctx.sql("DROP TABLE _sc_long; DROP TABLE _sc_items")
+
+
+# --- 4. types ----------------------------------------------------------------------------
+
+
+def _infer(ctx: Context, names: list[str]) -> dict[str, str]:
+    """Kind of each column over the whole file (data.md order: boolean, integer, number,
+    timestamp, text); a column with no value at all is text."""
+    if not names:
+        return {}
+    opts = {"answers": ctx.answers, "date_order": ctx.profile.date_order}
+    exprs: list[str] = []
+    for i, name in enumerate(names):
+        col = q(name)
+        exprs += [
+            f"count({col}) AS n{i}",
+            f"count({parse_sql(col, 'boolean', boolean_digits=False, **opts)}) AS b{i}",
+            f"count({parse_sql(col, 'integer', **opts)}) AS i{i}",
+            f"count({parse_sql(col, 'number', **opts)}) AS f{i}",
+        ]
+    row = ctx.sql(f"SELECT {', '.join(exprs)} FROM _sc_rows").fetchone()
+    kinds: dict[str, str] = {}
+    undecided: list[str] = []
+    for i, name in enumerate(names):
+        n, b, k, f = row[4 * i : 4 * i + 4]
+        if n == 0:
+            kinds[name] = "text"
+        elif b == n:
+            kinds[name] = "boolean"
+        elif k == n:
+            kinds[name] = "integer"
+        elif f == n:
+            kinds[name] = "number"
+        else:
+            undecided.append(name)
+    if undecided:
+        ts = ", ".join(
+            f"count({q(n)}) = count({parse_sql(q(n), 'timestamp', **opts)})" for n in undecided
+        )
+        flags = ctx.sql(f"SELECT {ts} FROM _sc_rows").fetchone()
+        for name, is_ts in zip(undecided, flags, strict=True):
+            kinds[name] = "timestamp" if is_ts else "text"
+    return kinds
+
+
+def _decide_types(ctx: Context, outputs: list[Column]) -> None:
+    """Set each column's kind; add (or retype, when still empty) observation columns."""
+    stored = evaluation_columns(ctx.con)
+    empty_stored: set[str] = set()
+    observed = [c.name for c in outputs if c.name in stored and c.name not in CANONICAL_COLUMNS]
+    if observed:
+        counts = ctx.sql(
+            "SELECT " + ", ".join(f"count({q(n)})" for n in observed) + " FROM evaluations"
+        ).fetchone()
+        empty_stored = {n for n, k in zip(observed, counts, strict=True) if k == 0}
+    to_infer: list[str] = []
+    for col in outputs:
+        if col.name in CANONICAL_COLUMNS:
+            col.kind = _CANONICAL_KINDS[col.name]
+        elif col.name.endswith("__comment"):
+            col.kind = "text"
+        elif col.name in stored and col.name not in empty_stored:
+            col.kind = kind_of(stored[col.name])
+        elif col.name in ctx.profile.types:
+            col.kind = ctx.profile.types[col.name]
+        else:
+            to_infer.append(col.name)
+    inferred = _infer(ctx, to_infer)
+    for col in outputs:
+        if col.name in inferred:
+            col.kind = inferred[col.name]
+    for col in outputs:
+        typ = DUCKDB_TYPES[col.kind]
+        if col.name not in stored:
+            ctx.sql(f"ALTER TABLE evaluations ADD COLUMN {q(col.name)} {typ}")
+            ctx.report.columns_added[col.name] = typ
+        elif col.name in empty_stored and kind_of(stored[col.name]) != col.kind:
+            ctx.sql(f"ALTER TABLE evaluations ALTER {q(col.name)} TYPE {typ} USING NULL")
+            ctx.report.columns_added[col.name] = typ
+
+
+# --- 5. typing, rejects, merge -------------------------------------------------------------
+
+def _derived_id(present: set[str]) -> str:
+    """evaluation_id when absent (data.md): a digest of interaction_id, evaluator_id and
+    evaluated_at (typed, so two spellings of one date give one id)."""
+    evaluator = "coalesce(evaluator_id, '')" if "evaluator_id" in present else "''"
+    evaluated = (
+        "coalesce(strftime(evaluated_at, '%Y-%m-%dT%H:%M:%S'), '')"
+        if "evaluated_at" in present
+        else "''"
+    )
+    return (
+        f"'auto-' || substr(sha256(interaction_id || chr(31) || {evaluator} || chr(31) || "
+        f"{evaluated}), 1, 24)"
+    )
+
+
+def _typed(ctx: Context, outputs: list[Column]) -> None:
+    """``_sc_typed``: typed values, the row hash, and the list of failures per record."""
+    opts = {
+        "answers": ctx.answers,
+        "date_order": ctx.profile.date_order,
+        "timezone": ctx.profile.timezone,
+    }
+    inner = ["line"]
+    errors: list[str] = []
+    for i, col in enumerate(outputs):
+        inner.append(f"{q(col.source)} AS v{i}")
+        inner.append(f"{parse_sql(q(col.source), col.kind, **opts)} AS t{i}")
+        inner.append(f"{col.line} AS l{i}")
+        if col.kind != "text":
+            errors.append(
+                f"CASE WHEN v{i} IS NOT NULL AND t{i} IS NULL THEN {{'line': l{i}, "
+                f"'column': {sql_str(col.name)}, 'value': v{i}, "
+                f"'reason': {reason_sql(f'v{i}', col.kind)}}} END"
+            )
+    index = {c.name: i for i, c in enumerate(outputs)}
+    for name in REQUIRED_COLUMNS:
+        i = index[name]
+        errors.append(
+            f"CASE WHEN v{i} IS NULL THEN {{'line': l{i}, 'column': {sql_str(name)}, "
+            f"'value': NULL, 'reason': {sql_str(name + ' manquant / missing')}}} END"
+        )
+    for extra in ctx.extras:
+        inner.append(f"{q(extra)} AS {q(extra)}")
+        number = extra.removeprefix("_x")
+        errors.append(
+            f"CASE WHEN {q(extra)} IS NOT NULL THEN {{'line': line, 'column': "
+            f"{sql_str('#' + number)}, 'value': {q(extra)}, 'reason': "
+            "'valeur dans une colonne sans en-tête / value in a column without a header'} END"
+        )
+    typed: dict[str, str] = {c.name: f"t{i}" for i, c in enumerate(outputs)}
+    for flag in ("is_calibration", "is_expert"):
+        if flag in typed:
+            typed[flag] = f"coalesce({typed[flag]}, false)"
+    outer = [f"{expr} AS {q(name)}" for name, expr in typed.items() if name != "evaluation_id"]
+    hash_names = sorted([*typed, "evaluation_id"] if "evaluation_id" not in typed else typed)
+    struct = ", ".join(f"{q(n)} := {q(n)}" for n in hash_names)
+    ev = typed.get("evaluation_id", "NULL")
+    err_list = "list_filter([" + ", ".join(errors) + "], lambda e: e IS NOT NULL)"
+    ctx.sql(
+        f"CREATE OR REPLACE TEMP TABLE _sc_typed AS "
+        f"SELECT *, md5(to_json(struct_pack({struct}))) AS _row_hash FROM ("
+        f"SELECT line, coalesce({ev}, {_derived_id(set(typed))}) AS evaluation_id, * EXCLUDE (line, _errs), "
+        f"_errs FROM (SELECT line, {', '.join(outer)}, {err_list} AS _errs "
+        f"FROM (SELECT {', '.join(inner)} FROM _sc_rows)))"
+    )
+    ctx.sql("DROP TABLE _sc_rows")
+    _reject_rows(
+        ctx,
+        "SELECT e.line, e.column, e.value, e.reason FROM "
+        "(SELECT unnest(_errs) AS e FROM _sc_typed WHERE len(_errs) > 0)",
+    )
+    _reject_rows(
+        ctx,
+        "SELECT line, 'evaluation_id', evaluation_id, 'evaluation_id en double dans le fichier, "
+        "remplacé par la ligne ' || _winner || ' / duplicate evaluation_id in the file, "
+        "replaced by line ' || _winner FROM (SELECT line, evaluation_id, "
+        "max(line) OVER w AS _winner, row_number() OVER (w ORDER BY line DESC) AS _n "
+        "FROM _sc_typed WHERE len(_errs) = 0 WINDOW w AS (PARTITION BY evaluation_id)) "
+        "WHERE _n > 1",
+    )
+
+
+def _merge(ctx: Context, outputs: list[Column], import_id: int) -> None:
+    """Count new / replaced / unchanged; delete replaced, insert new and replaced."""
+    ctx.sql(
+        "CREATE OR REPLACE TEMP TABLE _sc_final AS SELECT t.* EXCLUDE (_errs), "
+        "CASE WHEN e._eid IS NULL THEN 'new' WHEN e._old = t._row_hash THEN 'unchanged' "
+        "ELSE 'replaced' END AS _status FROM (SELECT * FROM _sc_typed WHERE len(_errs) = 0 "
+        "QUALIFY row_number() OVER (PARTITION BY evaluation_id ORDER BY line DESC) = 1) t "
+        "LEFT JOIN (SELECT evaluation_id AS _eid, any_value(_row_hash) AS _old "
+        "FROM evaluations GROUP BY ALL) e ON e._eid = t.evaluation_id"
+    )
+    counts = dict(ctx.sql("SELECT _status, count(*) FROM _sc_final GROUP BY 1").fetchall())
+    rep = ctx.report
+    rep.new, rep.replaced, rep.unchanged = (counts.get(k, 0) for k in ("new", "replaced", "unchanged"))
+    (rep.rejected,) = ctx.sql("SELECT count(DISTINCT line) FROM _sc_rejects").fetchone()
+
+
+def _write(ctx: Context, outputs: list[Column], import_id: int) -> None:
+    rep = ctx.report
+    if rep.replaced:
+        ctx.sql(
+            "DELETE FROM evaluations WHERE evaluation_id IN "
+            "(SELECT evaluation_id FROM _sc_final WHERE _status = 'replaced')"
+        )
+    names = ["evaluation_id", *(c.name for c in outputs if c.name != "evaluation_id")]
+    cols = ", ".join(q(n) for n in names)
+    if rep.new or rep.replaced:
+        ctx.sql(
+            f"INSERT INTO evaluations ({cols}, _import_id, _row_hash) SELECT {cols}, "
+            f"{import_id}, _row_hash FROM _sc_final WHERE _status <> 'unchanged' ORDER BY line"
+        )
+    ctx.sql(
+        "INSERT INTO rejects SELECT ?, ?, line, \"column\", value, reason, ? FROM _sc_rejects "
+        "ORDER BY line",
+        [import_id, rep.path, ctx.imported_at],
+    )
+    ctx.sql(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            import_id, rep.path, rep.size_bytes, rep.sha256, rep.rows, rep.new, rep.replaced,
+            rep.unchanged, rep.rejected, rep.skipped, rep.profile, rep.format, rep.encoding,
+            rep.delimiter, ctx.imported_at,
+        ],
+    )
+
+
+def _collect_rejects(ctx: Context) -> None:
+    rows = ctx.sql(
+        f"SELECT line, \"column\", value, reason FROM _sc_rejects ORDER BY line, \"column\" "
+        f"LIMIT {REPORT_REJECTS_LIMIT}"
+    ).fetchall()
+    ctx.report.rejects = [Reject(ctx.report.path, int(l), c, v, r) for l, c, v, r in rows]
+
+
+def import_one(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    profile: Profile | None,
+    fmt: str,
+    imported_at: datetime,
+    progress: Callable[[int], None] | None,
+    temp_files: list[Path],
+) -> FileReport:
+    """Import one file inside the caller's transaction (see module docstring)."""
+    report = FileReport(
+        path=str(path), profile=profile.name if profile else "", profile_auto=profile is None,
+        format="", encoding="", delimiter="",
+    )
+    ctx = Context(con, path, profile or Profile(name="?"), report, DEFAULT_ANSWERS, imported_at)
+    ctx.sql(
+        "CREATE OR REPLACE TEMP TABLE _sc_rejects (line BIGINT, \"column\" VARCHAR, "
+        "value VARCHAR, reason VARCHAR)"
+    )
+    try:
+        if path.suffix.lower() in XLSX_SUFFIXES:
+            header = _source_xlsx(ctx)
+        else:
+            header = _source_csv(ctx, progress)
+    finally:
+        temp_files.extend(getattr(ctx, "temp_files", []))
+    if profile is None:
+        ctx.profile = resolve_profile(best_profile(header))
+        report.profile = ctx.profile.name
+    ctx.answers = ctx.profile.answers or DEFAULT_ANSWERS
+    (width,) = con.execute("SELECT count(*) - 2 FROM (DESCRIBE _sc_src)").fetchone()
+    fmt, sources = _plan(ctx, header, width, fmt)
+    report.format = fmt
+    _build_rows(ctx, sources)
+    if fmt == "long":
+        _pivot_long(ctx, sources)
+        names = [n for n in sources if not n.startswith("_")]
+        outputs = [Column(n, n) for n in names] + ctx.item_columns
+    else:
+        outputs = [Column(n, n) for n in sources if not n.startswith("_")]
+    _decide_types(ctx, outputs)
+    _typed(ctx, outputs)
+    (import_id,) = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()
+    _merge(ctx, outputs, import_id)
+    _collect_rejects(ctx)
+    previous = con.execute(
+        "SELECT import_id, imported_at FROM imports WHERE sha256 = ? ORDER BY import_id DESC "
+        "LIMIT 1",
+        [report.sha256],
+    ).fetchone()
+    if previous is not None:
+        report.already_imported = (int(previous[0]), previous[1])
+    if previous is None or report.changed:
+        _write(ctx, outputs, import_id)
+        report.import_id = import_id
+    for table in ("_sc_typed", "_sc_final", "_sc_rejects", "_sc_lines"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return report
