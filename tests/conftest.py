@@ -8,7 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from scorecard.store import open_db
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,6 +36,21 @@ def write_ruleset(folder: Path, settings: str, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (folder / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return folder
+
+
+def make_db(path: Path, columns: dict[str, str], rows: list[dict]) -> duckdb.DuckDBPyConnection:
+    """A scorecard database holding ``rows`` (canonical defaults filled in)."""
+    con = open_db(path)
+    for name, typ in columns.items():
+        con.execute(f'ALTER TABLE evaluations ADD COLUMN "{name}" {typ}')
+    for i, row in enumerate(rows):
+        record = {
+            "evaluation_id": f"e{i + 1}", "interaction_id": f"i{i + 1}", "agent_id": "a1",
+            "interaction_at": "2026-05-10 10:00:00", "team": "T1", "is_calibration": False,
+        } | row
+        cols = ", ".join(f'"{k}"' for k in record)
+        con.execute(f"INSERT INTO evaluations ({cols}) VALUES ({', '.join('?' * len(record))})", list(record.values()))
+    return con
 
 
 @pytest.fixture

@@ -11,23 +11,7 @@ import pytest
 from scorecard.reports import Filters, fetch_table
 from scorecard.rules import load_ruleset
 from scorecard.scoring import score
-from scorecard.store import open_db
-from tests.conftest import write_ruleset
-
-
-def make_db(path: Path, columns: dict[str, str], rows: list[dict]) -> duckdb.DuckDBPyConnection:
-    """A scorecard database holding ``rows`` (canonical defaults filled in)."""
-    con = open_db(path)
-    for name, typ in columns.items():
-        con.execute(f'ALTER TABLE evaluations ADD COLUMN "{name}" {typ}')
-    for i, row in enumerate(rows):
-        record = {
-            "evaluation_id": f"e{i + 1}", "interaction_id": f"i{i + 1}", "agent_id": "a1",
-            "interaction_at": "2026-05-10 10:00:00", "team": "T1", "is_calibration": False,
-        } | row
-        cols = ", ".join(f'"{k}"' for k in record)
-        con.execute(f"INSERT INTO evaluations ({cols}) VALUES ({', '.join('?' * len(record))})", list(record.values()))
-    return con
+from tests.conftest import make_db, write_ruleset
 
 
 def scores(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
