@@ -17,6 +17,9 @@ from scorecard.errors import RuleError
 
 Location = tuple[str | int, ...]
 
+#: libyaml's parser when available (10x faster); both give the same nodes and marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class LocatedDocument:
     """A YAML document as Python data plus the line of each value, keyed by its path."""
@@ -58,7 +61,7 @@ def load_located(path: Path, display: str | None = None) -> LocatedDocument:
     except UnicodeDecodeError as exc:
         raise RuleError(file, None, None, f"not UTF-8 text ({exc.reason})") from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -36,10 +36,20 @@ class ScoringReport:
 
     def warnings(self) -> list[str]:
         out = []
-        for col, rules in self.missing_columns.items():
+        missing = self.missing_columns
+        if 0 < len(missing) <= 5:
+            for col, rules in missing.items():
+                out.append(
+                    f"declared column '{col}' is absent from the data: rules {', '.join(rules)} are "
+                    f"not applicable (na) for every evaluation / colonne absente des données"
+                )
+        elif missing:
+            rules = sorted({r for rs in missing.values() for r in rs})
+            names = sorted(missing)
+            shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
             out.append(
-                f"declared column '{col}' is absent from the data: rules {', '.join(rules)} are "
-                f"not applicable (na) for every evaluation / colonne absente des données"
+                f"{len(names)} declared columns are absent from the data, so {len(rules)} rule(s) are not "
+                f"applicable (na) for every evaluation / {len(names)} colonnes absentes des données: {shown}"
             )
         for col, n in self.cast_failures.items():
             out.append(f"column '{col}': {n} value(s) do not read as the declared type and count as empty")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from scorecard.importing._cast import cast_sql
+from scorecard.importing import cast_sql
 from scorecard.rules import Rule, Ruleset
 from scorecard.scoring import _compile as c
 from scorecard.store import CANONICAL_COLUMNS
