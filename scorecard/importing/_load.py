@@ -2,7 +2,7 @@
 
 Set-based, in DuckDB, one file at a time inside the caller's transaction:
 
-1. ``_sc_src``: every record as VARCHAR with the physical line it starts on (read_csv
+1. the source: every record as VARCHAR with the physical line it starts on (read_csv
    POSITIONAL JOIN the numpy line numbers of :mod:`._scan`, or the XLSX rows).
 2. ``_sc_rows``: headers mapped by the profile, cells trimmed, blank / N/A -> NULL, coded
    values mapped (téléphone -> phone). Blank rows and a trailing notes block are set aside.
@@ -17,6 +17,7 @@ Set-based, in DuckDB, one file at a time inside the caller's transaction:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,12 +32,13 @@ from scorecard.importing._cast import (
     DUCKDB_TYPES,
     Answers,
     DEFAULT_ANSWERS,
-    clean_sql,
+    na_null_sql,
     kind_of,
     parse_sql,
     reason_sql,
     sql_str,
     token_sql,
+    trim_sql,
 )
 from scorecard.importing._profiles import Profile, best_profile, resolve_profile
 from scorecard.importing._report import FileReport, Reject
@@ -106,58 +108,56 @@ def _read_csv_sql(path: Path, delimiter: str, width: int, parallel: bool) -> str
 
 
 def _load_lines(con: duckdb.DuckDBPyConnection, lines: np.ndarray) -> None:
-    con.execute("DROP TABLE IF EXISTS _sc_lines")
     frame = pd.DataFrame({"line": lines.astype(np.int64)})  # noqa: F841 (read by DuckDB)
-    con.execute("CREATE TEMP TABLE _sc_lines AS SELECT line FROM frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE _sc_lines AS SELECT line FROM frame")
 
 
-def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> list[str]:
-    """``_sc_src(line, c0..)`` from a text export; returns the header."""
+@dataclass
+class Source:
+    """Where the records come from: a SQL relation ``(_present, line, c0, c1, ...)``.
+
+    ``_present`` is NULL on a row POSITIONAL JOIN padded, i.e. when the numpy line count
+    and DuckDB's record count disagree; ``relines`` then gives exact lines the slow way.
+    """
+
+    header: list[str]
+    width: int
+    relation: str
+    header_line: int = 0
+    relines: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+
+
+def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
+    """A text export: scanned (encoding, lines), then read by DuckDB as VARCHAR."""
     result = scan(ctx.path, progress)
-    ctx.temp_files = result.temp_files
+    ctx.temp_files.extend(result.temp_files)
     rep = ctx.report
     rep.encoding = ENCODING_NAMES.get(result.encoding, result.encoding)
     rep.delimiter = result.delimiter
     rep.size_bytes, rep.sha256 = result.size_bytes, result.sha256
-    if result.record_lines.size == 0:
+    if result.record_lines.size == 0 or not result.header:
         raise ImportRefused(f"{ctx.path}: fichier vide / empty file")
     read = _read_csv_sql(
         result.utf8_path, result.delimiter, result.max_fields, not result.quoted_newlines
     )
-    starts = result.record_lines
-    for attempt in range(2):
-        _load_lines(ctx.con, starts)
-        try:
-            ctx.sql(
-                "CREATE OR REPLACE TEMP TABLE _sc_src AS SELECT l.line, s.* EXCLUDE (_present), "
-                "s._present FROM (SELECT true AS _present, * FROM " + read + ") s "
-                "POSITIONAL JOIN _sc_lines l"
-            )
-        except duckdb.Error as exc:
-            raise ImportRefused(
-                f"{ctx.path}: fichier CSV illisible / unreadable CSV file: "
-                f"{str(exc).splitlines()[0]}"
-            ) from exc
-        (mismatch,) = ctx.sql(
-            "SELECT count(*) FILTER (WHERE _present IS NULL OR line IS NULL) FROM _sc_src"
-        ).fetchone()
-        if not mismatch:
-            break
-        if attempt == 0:
-            starts, blanks = record_lines_slow(result.utf8_path, result.delimiter)
-            result.blank_lines = blanks
-        else:
-            raise ImportRefused(
-                f"{ctx.path}: guillemets déséquilibrés, lignes impossibles à situer / "
-                "unbalanced quotes: records cannot be located in the file"
-            )
-    ctx.sql(f"DELETE FROM _sc_src WHERE line = {int(starts[0])}")
+    _load_lines(ctx.con, result.record_lines)
     ctx.file_blank_lines = [int(x) for x in result.blank_lines]
-    return result.header
+
+    def relines() -> tuple[np.ndarray, np.ndarray]:
+        return record_lines_slow(result.utf8_path, result.delimiter)
+
+    return Source(
+        header=result.header,
+        width=result.max_fields,
+        relation=f"(SELECT s._present, l.line, s.* EXCLUDE (_present) FROM "
+        f"(SELECT true AS _present, * FROM {read}) s POSITIONAL JOIN _sc_lines l)",
+        header_line=int(result.record_lines[0]),
+        relines=relines,
+    )
 
 
-def _source_xlsx(ctx: Context) -> list[str]:
-    """``_sc_src(line, c0..)`` from the first sheet of a workbook; returns the header."""
+def _source_xlsx(ctx: Context) -> Source:
+    """The first sheet of a workbook, every cell as text, lines = sheet row numbers."""
     sheet = read_xlsx(ctx.path)
     rep = ctx.report
     rep.encoding, rep.delimiter = "XLSX", ""
@@ -169,9 +169,9 @@ def _source_xlsx(ctx: Context) -> list[str]:
     frame = pd.DataFrame(cells, columns=[f"c{i}" for i in range(width)], dtype=object)
     frame.insert(0, "line", sheet.lines)
     frame = frame.astype({f"c{i}": "string" for i in range(width)})
-    ctx.sql("CREATE OR REPLACE TEMP TABLE _sc_src AS SELECT * FROM frame")
+    ctx.sql("CREATE OR REPLACE TEMP TABLE _sc_xlsx AS SELECT * FROM frame")
     ctx.file_blank_lines = sheet.blank_lines
-    return sheet.header
+    return Source(sheet.header, width, "(SELECT true AS _present, * FROM _sc_xlsx)")
 
 
 # --- 2. mapping and cleaning -------------------------------------------------------------
@@ -222,8 +222,8 @@ def _plan(ctx: Context, header: list[str], width: int, fmt: str) -> tuple[str, d
 
 
 def _cleaned(ctx: Context, source: str, name: str) -> str:
-    """Cleaning SQL of one source column, with the value map of its target column."""
-    expr = clean_sql(source, answers=ctx.answers)
+    """Cleaning SQL of one (already trimmed) column, with the value map of its target."""
+    expr = na_null_sql(source, answers=ctx.answers)
     mapping = ctx.profile.value_map(name)
     if not mapping:
         return expr
@@ -232,13 +232,42 @@ def _cleaned(ctx: Context, source: str, name: str) -> str:
     return f"coalesce({mapped}, {expr})"
 
 
-def _build_rows(ctx: Context, sources: dict[str, str]) -> None:
-    """``_sc_rows``: cleaned text per target column, and the blank-row flag."""
+def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
+    """``_sc_rows``: cleaned text per target column; blank rows and notes set aside."""
+    trimmed = ", ".join(f"{trim_sql(src)} AS {src}" for src in dict.fromkeys(sources.values()))
     select = ", ".join(
         f"{_cleaned(ctx, src, name)} AS {q(name)}" for name, src in sources.items()
     )
-    ctx.sql(f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT line, {select} FROM _sc_src")
-    ctx.sql("DROP TABLE _sc_src")
+    create = (
+        f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT _present, line, {select} "
+        f"FROM (SELECT _present, line, {trimmed} FROM {source.relation})"
+    )
+    try:
+        ctx.sql(create)
+        (mismatch,) = ctx.sql(
+            "SELECT count(*) FILTER (WHERE _present IS NULL OR line IS NULL) FROM _sc_rows"
+        ).fetchone()
+        if mismatch and source.relines is not None:
+            starts, blanks = source.relines()
+            _load_lines(ctx.con, starts)
+            ctx.file_blank_lines = [int(x) for x in blanks]
+            ctx.sql(create)
+            (mismatch,) = ctx.sql(
+                "SELECT count(*) FILTER (WHERE _present IS NULL OR line IS NULL) FROM _sc_rows"
+            ).fetchone()
+    except duckdb.Error as exc:
+        raise ImportRefused(
+            f"{ctx.path}: fichier illisible / unreadable file: {str(exc).splitlines()[0]}"
+        ) from exc
+    if mismatch:
+        raise ImportRefused(
+            f"{ctx.path}: guillemets déséquilibrés, lignes impossibles à situer / "
+            "unbalanced quotes: records cannot be located in the file"
+        )
+    ctx.sql(
+        f"DELETE FROM _sc_rows WHERE line = {source.header_line}; "
+        "ALTER TABLE _sc_rows DROP COLUMN _present; DROP TABLE IF EXISTS _sc_xlsx"
+    )
     all_null = " AND ".join(f"{q(n)} IS NULL" for n in sources)
     required = " AND ".join(f"{q(n)} IS NOT NULL" for n in REQUIRED_COLUMNS)
     ctx.sql(
@@ -344,41 +373,35 @@ def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
 
 def _infer(ctx: Context, names: list[str]) -> dict[str, str]:
     """Kind of each column over the whole file (data.md order: boolean, integer, number,
-    timestamp, text); a column with no value at all is text."""
-    if not names:
-        return {}
+    timestamp, else text); a column with no value at all is text.
+
+    Staged: each kind is tried only on the columns every earlier kind failed, one scan per
+    stage, so a yes/no column never pays for the date parser.
+    """
     opts = {"answers": ctx.answers, "date_order": ctx.profile.date_order}
-    exprs: list[str] = []
-    for i, name in enumerate(names):
-        col = q(name)
-        exprs += [
-            f"count({col}) AS n{i}",
-            f"count({parse_sql(col, 'boolean', boolean_digits=False, **opts)}) AS b{i}",
-            f"count({parse_sql(col, 'integer', **opts)}) AS i{i}",
-            f"count({parse_sql(col, 'number', **opts)}) AS f{i}",
-        ]
-    row = ctx.sql(f"SELECT {', '.join(exprs)} FROM _sc_rows").fetchone()
     kinds: dict[str, str] = {}
-    undecided: list[str] = []
-    for i, name in enumerate(names):
-        n, b, k, f = row[4 * i : 4 * i + 4]
-        if n == 0:
-            kinds[name] = "text"
-        elif b == n:
-            kinds[name] = "boolean"
-        elif k == n:
-            kinds[name] = "integer"
-        elif f == n:
-            kinds[name] = "number"
-        else:
-            undecided.append(name)
-    if undecided:
-        ts = ", ".join(
-            f"count({q(n)}) = count({parse_sql(q(n), 'timestamp', **opts)})" for n in undecided
+    pending = list(names)
+    for kind in ("boolean", "integer", "number", "timestamp"):
+        if not pending:
+            break
+        parsed = [
+            parse_sql(q(n), kind, boolean_digits=False, **opts) for n in pending
+        ]
+        exprs = ", ".join(
+            f"count({q(n)}), count({p})" for n, p in zip(pending, parsed, strict=True)
         )
-        flags = ctx.sql(f"SELECT {ts} FROM _sc_rows").fetchone()
-        for name, is_ts in zip(undecided, flags, strict=True):
-            kinds[name] = "timestamp" if is_ts else "text"
+        row = ctx.sql(f"SELECT {exprs} FROM _sc_rows").fetchone()
+        still: list[str] = []
+        for i, name in enumerate(pending):
+            present, read = row[2 * i], row[2 * i + 1]
+            if present == 0:
+                kinds[name] = "text"
+            elif read == present:
+                kinds[name] = kind
+            else:
+                still.append(name)
+        pending = still
+    kinds.update({n: "text" for n in pending})
     return kinds
 
 
@@ -473,15 +496,31 @@ def _typed(ctx: Context, outputs: list[Column]) -> None:
     for flag in ("is_calibration", "is_expert"):
         if flag in typed:
             typed[flag] = f"coalesce({typed[flag]}, false)"
-    outer = [f"{expr} AS {q(name)}" for name, expr in typed.items() if name != "evaluation_id"]
-    hash_names = sorted([*typed, "evaluation_id"] if "evaluation_id" not in typed else typed)
-    struct = ", ".join(f"{q(n)} := {q(n)}" for n in hash_names)
-    ev = typed.get("evaluation_id", "NULL")
-    err_list = "list_filter([" + ", ".join(errors) + "], lambda e: e IS NOT NULL)"
+    derived = _derived_id(set(typed))
+    typed.setdefault("evaluation_id", "NULL::VARCHAR")
+    outer = [f"{expr} AS {q(name)}" for name, expr in typed.items()]
+    # DuckDB's hash over the typed values (md5 of a JSON row costs ~5x more), seeded with
+    # the column names so a file with other columns never counts as unchanged.
+    names_digest = hashlib.md5("\x1f".join(sorted(typed)).encode()).hexdigest()
+    hashed = ", ".join([sql_str(names_digest), *(q(n) for n in sorted(typed))])
+    # The list is built only for failing records: most rows never pay for it.
+    failing = " OR ".join(
+        f"(v{i} IS NOT NULL AND t{i} IS NULL)" for i, c in enumerate(outputs) if c.kind != "text"
+    )
+    failing = " OR ".join(
+        [failing] if failing else []
+        + [f"v{index[n]} IS NULL" for n in REQUIRED_COLUMNS]
+        + [f"{q(x)} IS NOT NULL" for x in ctx.extras]
+    )
+    err_list = (
+        f"CASE WHEN {failing} THEN list_filter([" + ", ".join(errors) + "], "
+        "lambda e: e IS NOT NULL) ELSE [] END"
+    )
     ctx.sql(
         f"CREATE OR REPLACE TEMP TABLE _sc_typed AS "
-        f"SELECT *, md5(to_json(struct_pack({struct}))) AS _row_hash FROM ("
-        f"SELECT line, coalesce({ev}, {_derived_id(set(typed))}) AS evaluation_id, * EXCLUDE (line, _errs), "
+        f"SELECT *, printf('%016x', hash({hashed})) AS _row_hash FROM ("
+        f"SELECT line, coalesce(evaluation_id, {derived}) AS evaluation_id, "
+        f"* EXCLUDE (line, evaluation_id, _errs), "
         f"_errs FROM (SELECT line, {', '.join(outer)}, {err_list} AS _errs "
         f"FROM (SELECT {', '.join(inner)} FROM _sc_rows)))"
     )
@@ -569,26 +608,23 @@ def import_one(
         path=str(path), profile=profile.name if profile else "", profile_auto=profile is None,
         format="", encoding="", delimiter="",
     )
-    ctx = Context(con, path, profile or Profile(name="?"), report, DEFAULT_ANSWERS, imported_at)
+    ctx = Context(con, path, profile or Profile(name="?"), report, DEFAULT_ANSWERS, imported_at,
+                  temp_files=temp_files)
     ctx.sql(
         "CREATE OR REPLACE TEMP TABLE _sc_rejects (line BIGINT, \"column\" VARCHAR, "
         "value VARCHAR, reason VARCHAR)"
     )
-    try:
-        if path.suffix.lower() in XLSX_SUFFIXES:
-            header = _source_xlsx(ctx)
-        else:
-            header = _source_csv(ctx, progress)
-    finally:
-        temp_files.extend(getattr(ctx, "temp_files", []))
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        source = _source_xlsx(ctx)
+    else:
+        source = _source_csv(ctx, progress)
     if profile is None:
-        ctx.profile = resolve_profile(best_profile(header))
+        ctx.profile = resolve_profile(best_profile(source.header))
         report.profile = ctx.profile.name
     ctx.answers = ctx.profile.answers or DEFAULT_ANSWERS
-    (width,) = con.execute("SELECT count(*) - 2 FROM (DESCRIBE _sc_src)").fetchone()
-    fmt, sources = _plan(ctx, header, width, fmt)
+    fmt, sources = _plan(ctx, source.header, source.width, fmt)
     report.format = fmt
-    _build_rows(ctx, sources)
+    _build_rows(ctx, source, sources)
     if fmt == "long":
         _pivot_long(ctx, sources)
         names = [n for n in sources if not n.startswith("_")]
