@@ -170,8 +170,12 @@ def test_evaluators_calibration_deviations(march: tuple) -> None:
     assert ev["Z"]["mad_consensus"] == pytest.approx((80 / 3 + 20) / 2)
     assert ev["Z"]["deviation_consensus"] == pytest.approx((-80 / 3 - 20) / 2)
     assert (ev["X"]["n_calibration"], ev["Y"]["n_calibration"], ev["Z"]["n_calibration"]) == (2, 3, 2)
-    # Z's value gaps to the others' mean: greet 1 (i1) and 0 (i3); ident .5 (i1); tone .3 and .2
+    # Z's value gaps to the others' mean: greet 1 (i1) and 0 (i3); ident .5 (i1); tone .3 (i1) and .2 (i3)
+    # ranked by summed gap: greet 1, tone .5, ident .5 (tie: larger mean first)
     assert ev["Z"]["divergent_rules"] == "greet (50 %, n=2), ident (50 %, n=1), tone (25 %, n=2)"
+    # Y: i1 greet 1 vs .5 (mean of X, Z), ident 0 vs 1, tone .6 vs .6; i2 no gap; i3 greet 0 vs 0,
+    # tone .2 vs .4 -> summed gaps ident 1 (n=2), greet .5 (n=3), tone .2 (n=3)
+    assert ev["Y"]["divergent_rules"] == "ident (50 %, n=2), greet (17 %, n=3), tone (7 %, n=3)"
     # auto only evaluated production calls: listed with its volume, no calibration
     assert ev["auto"]["evaluator_kind"] == "auto" and ev["auto"]["n_calibration"] == 0
     assert ev["auto"]["n_evaluations"] == 1

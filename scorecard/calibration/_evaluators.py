@@ -11,7 +11,8 @@ Two independent readings of each evaluator:
 * **calibration** (interactions scored by >= 2 humans): mean absolute deviation of the
   evaluator's score from the expert evaluation's and from the consensus (median of the other
   evaluators' scores on that call), and the rules where their value departs most from the
-  others' mean.
+  others' mean, summed over sessions: a rule missed in 3 sessions out of 4 says more than one
+  missed in a single session.
 """
 
 from __future__ import annotations
@@ -90,14 +91,16 @@ def evaluators_table(
             WHERE a.value IS NOT NULL AND b.value IS NOT NULL
             GROUP BY a.evaluator_id, a.rule_id, a.interaction_id),
         rule_divergence AS (
-            SELECT evaluator_id, rule_id, any_value(position) AS position, avg(gap) AS divergence, count(*) AS n
+            SELECT evaluator_id, rule_id, any_value(position) AS position, avg(gap) AS divergence,
+                   sum(gap) AS total_gap, count(*) AS n
             FROM rule_gap GROUP BY evaluator_id, rule_id
-            HAVING avg(gap) > 0
-            QUALIFY row_number() OVER (PARTITION BY evaluator_id ORDER BY avg(gap) DESC, any_value(position)) <= {TOP_RULES}),
+            HAVING sum(gap) > 0
+            QUALIFY row_number() OVER (PARTITION BY evaluator_id
+                                       ORDER BY sum(gap) DESC, avg(gap) DESC, any_value(position)) <= {TOP_RULES}),
         divergent AS (
             SELECT evaluator_id,
                    string_agg(printf('%s (%.0f %%, n=%d)', rule_id, 100 * divergence, n), ', '
-                              ORDER BY divergence DESC, position) AS divergent_rules
+                              ORDER BY total_gap DESC, divergence DESC, position) AS divergent_rules
             FROM rule_divergence GROUP BY evaluator_id),
         evaluator AS (
             SELECT evaluator_id, evaluator_kind FROM volume
