@@ -107,9 +107,18 @@ def _read_csv_sql(path: Path, delimiter: str, width: int, parallel: bool) -> str
     )
 
 
+def _frame_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Copy a DataFrame into a temp table (registered under a private name meanwhile)."""
+    view = f"{name}_frame"
+    con.register(view, frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
 def _load_lines(con: duckdb.DuckDBPyConnection, lines: np.ndarray) -> None:
-    frame = pd.DataFrame({"line": lines.astype(np.int64)})  # noqa: F841 (read by DuckDB)
-    con.execute("CREATE OR REPLACE TEMP TABLE _sc_lines AS SELECT line FROM frame")
+    _frame_table(con, "_sc_lines", pd.DataFrame({"line": lines.astype(np.int64)}))
 
 
 @dataclass
@@ -169,7 +178,7 @@ def _source_xlsx(ctx: Context) -> Source:
     frame = pd.DataFrame(cells, columns=[f"c{i}" for i in range(width)], dtype=object)
     frame.insert(0, "line", sheet.lines)
     frame = frame.astype({f"c{i}": "string" for i in range(width)})
-    ctx.sql("CREATE OR REPLACE TEMP TABLE _sc_xlsx AS SELECT * FROM frame")
+    _frame_table(ctx.con, "_sc_xlsx", frame)
     ctx.file_blank_lines = sheet.blank_lines
     return Source(sheet.header, width, "(SELECT true AS _present, * FROM _sc_xlsx)")
 
@@ -327,8 +336,9 @@ def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
             key += "_item"
         keys[item] = key
         taken.add(key)
-    item_frame = pd.DataFrame({"_item": list(keys), "_key": list(keys.values())})  # noqa: F841
-    ctx.sql("CREATE OR REPLACE TEMP TABLE _sc_items AS SELECT * FROM item_frame")
+    _frame_table(
+        ctx.con, "_sc_items", pd.DataFrame({"_item": list(keys), "_key": list(keys.values())})
+    )
     ev_key = (
         "coalesce(evaluation_id, interaction_id || chr(31) || coalesce(evaluator_id, '') "
         "|| chr(31) || coalesce(evaluated_at, ''))"
@@ -505,10 +515,7 @@ def _typed(ctx: Context, outputs: list[Column]) -> None:
     hashed = ", ".join([sql_str(names_digest), *(q(n) for n in sorted(typed))])
     # The list is built only for failing records: most rows never pay for it.
     failing = " OR ".join(
-        f"(v{i} IS NOT NULL AND t{i} IS NULL)" for i, c in enumerate(outputs) if c.kind != "text"
-    )
-    failing = " OR ".join(
-        [failing] if failing else []
+        [f"(v{i} IS NOT NULL AND t{i} IS NULL)" for i, c in enumerate(outputs) if c.kind != "text"]
         + [f"v{index[n]} IS NULL" for n in REQUIRED_COLUMNS]
         + [f"{q(x)} IS NOT NULL" for x in ctx.extras]
     )
