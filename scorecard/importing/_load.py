@@ -255,7 +255,7 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
         ctx.sql(create)
         (mismatch,) = ctx.sql(
             "SELECT count(*) FILTER (WHERE _present IS NULL OR line IS NULL) FROM _sc_rows"
-        ).fetchone()
+        ).fetchall()[0]
         if mismatch and source.relines is not None:
             starts, blanks = source.relines()
             _load_lines(ctx.con, starts)
@@ -263,7 +263,7 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
             ctx.sql(create)
             (mismatch,) = ctx.sql(
                 "SELECT count(*) FILTER (WHERE _present IS NULL OR line IS NULL) FROM _sc_rows"
-            ).fetchone()
+            ).fetchall()[0]
     except duckdb.Error as exc:
         raise ImportRefused(
             f"{ctx.path}: fichier illisible / unreadable file: {str(exc).splitlines()[0]}"
@@ -285,7 +285,7 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
     last_filled, last_row = ctx.sql(
         f"SELECT max(line) FILTER (WHERE {required}), max(line) FILTER (WHERE NOT _blank) "
         "FROM _sc_rows"
-    ).fetchone()
+    ).fetchall()[0]
     null_rows = [r[0] for r in ctx.sql("SELECT line FROM _sc_rows WHERE _blank").fetchall()]
     last_row = last_row or 0
     blanks = sorted(b for b in {*ctx.file_blank_lines, *null_rows} if b < last_row)
@@ -303,7 +303,7 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
         ]
     ctx.report.blank_lines = blanks
     ctx.sql(f"DELETE FROM _sc_rows WHERE _blank OR NOT ({cut})")
-    (ctx.report.rows,) = ctx.sql("SELECT count(*) FROM _sc_rows").fetchone()
+    (ctx.report.rows,) = ctx.sql("SELECT count(*) FROM _sc_rows").fetchall()[0]
 
 
 # --- 3. long exports ---------------------------------------------------------------------
@@ -339,13 +339,12 @@ def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
     _frame_table(
         ctx.con, "_sc_items", pd.DataFrame({"_item": list(keys), "_key": list(keys.values())})
     )
-    ev_key = (
-        "coalesce(evaluation_id, interaction_id || chr(31) || coalesce(evaluator_id, '') "
-        "|| chr(31) || coalesce(evaluated_at, ''))"
-        if "evaluation_id" in sources
-        else "interaction_id || chr(31) || coalesce(evaluator_id, '') || chr(31) "
-        "|| coalesce(evaluated_at, '')"
-    )
+    parts_of_key = ["interaction_id"] + [
+        f"coalesce({c}, '')" for c in ("evaluator_id", "evaluated_at") if c in sources
+    ]
+    ev_key = " || chr(31) || ".join(parts_of_key)
+    if "evaluation_id" in sources:
+        ev_key = f"coalesce(evaluation_id, {ev_key})"
     ctx.sql(
         "CREATE OR REPLACE TEMP TABLE _sc_long AS SELECT r.*, i._key, "
         f"{ev_key} AS _ekey FROM _sc_rows r JOIN _sc_items i USING (_item)"
@@ -400,7 +399,7 @@ def _infer(ctx: Context, names: list[str]) -> dict[str, str]:
         exprs = ", ".join(
             f"count({q(n)}), count({p})" for n, p in zip(pending, parsed, strict=True)
         )
-        row = ctx.sql(f"SELECT {exprs} FROM _sc_rows").fetchone()
+        row = ctx.sql(f"SELECT {exprs} FROM _sc_rows").fetchall()[0]
         still: list[str] = []
         for i, name in enumerate(pending):
             present, read = row[2 * i], row[2 * i + 1]
@@ -423,7 +422,7 @@ def _decide_types(ctx: Context, outputs: list[Column]) -> None:
     if observed:
         counts = ctx.sql(
             "SELECT " + ", ".join(f"count({q(n)})" for n in observed) + " FROM evaluations"
-        ).fetchone()
+        ).fetchall()[0]
         empty_stored = {n for n, k in zip(observed, counts, strict=True) if k == 0}
     to_infer: list[str] = []
     for col in outputs:
@@ -561,7 +560,7 @@ def _merge(ctx: Context, outputs: list[Column], import_id: int) -> None:
     counts = dict(ctx.sql("SELECT _status, count(*) FROM _sc_final GROUP BY 1").fetchall())
     rep = ctx.report
     rep.new, rep.replaced, rep.unchanged = (counts.get(k, 0) for k in ("new", "replaced", "unchanged"))
-    (rep.rejected,) = ctx.sql("SELECT count(DISTINCT line) FROM _sc_rejects").fetchone()
+    (rep.rejected,) = ctx.sql("SELECT count(DISTINCT line) FROM _sc_rejects").fetchall()[0]
 
 
 def _write(ctx: Context, outputs: list[Column], import_id: int) -> None:
@@ -640,14 +639,17 @@ def import_one(
         outputs = [Column(n, n) for n in sources if not n.startswith("_")]
     _decide_types(ctx, outputs)
     _typed(ctx, outputs)
-    (import_id,) = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()
+    (import_id,) = con.execute(
+        "SELECT coalesce(max(import_id), 0) + 1 FROM imports"
+    ).fetchall()[0]
     _merge(ctx, outputs, import_id)
     _collect_rejects(ctx)
-    previous = con.execute(
+    earlier = con.execute(
         "SELECT import_id, imported_at FROM imports WHERE sha256 = ? ORDER BY import_id DESC "
         "LIMIT 1",
         [report.sha256],
-    ).fetchone()
+    ).fetchall()
+    previous = earlier[0] if earlier else None
     if previous is not None:
         report.already_imported = (int(previous[0]), previous[1])
     if previous is None or report.changed:
