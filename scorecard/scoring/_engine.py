@@ -158,13 +158,28 @@ def _cast_failures(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, stored: dic
 
 
 def _insert_rules(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, ruleset_id: int) -> None:
-    rows = [
-        (
-            ruleset_id, i, r.id, r.competency, r.criterion, r.criterion_fr, r.label_fr, r.label_en,
-            r.kind, r.weight, r.competency_weight, r.pass_mark, r.critical, r.fatal, r.when_sql,
-            r.value_sql, sorted(r.columns),
-        )
-        for i, r in enumerate(ruleset.rules)
-    ]
-    if rows:
-        con.executemany("INSERT INTO ruleset_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    """One INSERT from a frame (executemany costs ~4 ms a row in DuckDB)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [
+            (
+                ruleset_id, i, r.id, r.competency, r.criterion, r.criterion_fr, r.label_fr, r.label_en,
+                r.kind, r.weight, r.competency_weight, r.pass_mark, r.critical, r.fatal, r.when_sql,
+                r.value_sql, sorted(r.columns),
+            )
+            for i, r in enumerate(ruleset.rules)
+        ],
+        columns=[
+            "ruleset_id", "position", "rule_id", "competency", "criterion", "criterion_fr", "label_fr",
+            "label_en", "kind", "weight", "competency_weight", "pass_mark", "critical", "fatal",
+            "when_sql", "value_sql", "columns",
+        ],
+    )
+    if frame.empty:
+        return
+    con.register("_ruleset_rules_frame", frame)
+    try:
+        con.execute("INSERT INTO ruleset_rules BY NAME SELECT * FROM _ruleset_rules_frame")
+    finally:
+        con.unregister("_ruleset_rules_frame")
