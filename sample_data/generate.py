@@ -495,8 +495,9 @@ def draw_interactions(rng: np.random.Generator, centre: Centre, agent: np.ndarra
                    + rng.normal(0.0, 0.35, n)).astype(np.float32)  # the call's own difficulty
     return {"agent": agent, "at": at, "month": mon, "activity": activity, "channel": channel,
             "outbound": outbound, "target": target, "duration": duration, "flags": flags,
-            "shift": logit_shift, "truth_u": rng.random((n, len(ITEMS)), dtype=np.float32),
-            "truth_z": rng.standard_normal((n, len(ITEMS)), dtype=np.float32) * np.float32(0.5)}
+            "shift": logit_shift,  # per item, per interaction (item-major: contiguous per item)
+            "truth_u": rng.random((n, len(ITEMS)), dtype=np.float32).T.copy(),
+            "truth_z": (rng.standard_normal((n, len(ITEMS)), dtype=np.float32) * np.float32(0.5)).T.copy()}
 
 
 def production_plan(rng: np.random.Generator, channel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -564,30 +565,36 @@ def _evaluator_errors(evaluator: np.ndarray) -> tuple[np.ndarray, ...]:
     return tuple(table[evaluator, k] for k in range(4))
 
 
-def _in_grid(item: Item, inter: dict[str, np.ndarray], row_int: np.ndarray, is_auto: np.ndarray) -> np.ndarray:
+def _member(values: np.ndarray, names: tuple[str, ...], universe: tuple[str, ...]) -> np.ndarray:
+    """``values`` (indices into ``universe``) that are among ``names``: a table look-up, no sort."""
+    table = np.zeros(len(universe), bool)
+    table[[universe.index(name) for name in names]] = True
+    return table[values]
+
+
+def _in_grid(item: Item, rows: dict[str, np.ndarray], is_auto: np.ndarray) -> np.ndarray:
     """Rows whose evaluation grid contains the item (others leave the cell empty)."""
-    grid = np.ones(len(row_int), bool)
+    grid = np.ones(len(is_auto), bool)
     if item.activities is not None:
-        grid &= np.isin(inter["activity"][row_int], [ACTIVITIES.index(a) for a in item.activities])
+        grid &= _member(rows["activity"], item.activities, ACTIVITIES)
     if item.channels is not None:
-        grid &= np.isin(inter["channel"][row_int], [CHANNELS.index(c) for c in item.channels])
+        grid &= _member(rows["channel"], item.channels, CHANNELS)
     if item.requires is not None:
-        grid &= inter["flags"][item.requires][row_int] >= 0
+        grid &= rows[item.requires] >= 0
     return grid & (~is_auto if not item.auto else True)
 
 
-def _not_applicable(rng: np.random.Generator, item: Item, inter: dict[str, np.ndarray],
-                    row_int: np.ndarray) -> np.ndarray:
+def _not_applicable(rng: np.random.Generator, item: Item, rows: dict[str, np.ndarray]) -> np.ndarray:
     """Rows where the item is in the grid but does not apply (answered N/A)."""
-    na = np.zeros(len(row_int), bool)
+    na = np.zeros(len(rows["activity"]), bool)
     if item.requires is not None:
-        na |= inter["flags"][item.requires][row_int] == 0
+        na |= rows[item.requires] == 0
     if item.na_activities:
-        na |= np.isin(inter["activity"][row_int], [ACTIVITIES.index(a) for a in item.na_activities])
+        na |= _member(rows["activity"], item.na_activities, ACTIVITIES)
     if item.na_outbound:
-        na |= inter["outbound"][row_int]
+        na |= rows["outbound"]
     if item.na_rate:
-        na |= rng.random(len(row_int), dtype=np.float32) < item.na_rate
+        na |= rng.random(len(na), dtype=np.float32) < item.na_rate
     return na
 
 
@@ -596,36 +603,40 @@ def observe(rng: np.random.Generator, centre: Centre, inter: dict[str, np.ndarra
     """Answers and item comments of every row; also the failed-item count and fatal flag per row."""
     n = len(row_int)
     harsh, soft, noise, rating_shift = _evaluator_errors(evaluator)
+    rows = {"activity": inter["activity"][row_int], "channel": inter["channel"][row_int],
+            "outbound": inter["outbound"][row_int], **{f: v[row_int] for f, v in inter["flags"].items()}}
     agent = inter["agent"][row_int]
     shift = inter["shift"][row_int]
+    ability_in = {d: shift - centre.weakness[agent, i].astype(np.float32) for i, d in enumerate(DOMAINS)}
     human = ~is_auto
     n_failed = np.zeros(n, np.int16)
     fatal = np.zeros(n, bool)
     columns: dict[str, pa.Array] = {}
     for k, item in enumerate(ITEMS.values()):
-        grid = _in_grid(item, inter, row_int, is_auto)
-        na = _not_applicable(rng, item, inter, row_int)
+        grid = _in_grid(item, rows, is_auto)
+        na = _not_applicable(rng, item, rows)
         blank = human & (rng.random(n, dtype=np.float32) < 0.005)  # an evaluator skipped the question
-        ability = shift - centre.weakness[agent, DOMAINS.index(item.domain)].astype(np.float32)
+        ability = ability_in[item.domain]
+        truth_u = inter["truth_u"][k][row_int]
         v = rng.random(n, dtype=np.float32)
         # regulatory facts (was the withdrawal right stated?) leave evaluators less room
         room = np.float32(0.3 if item.domain == "conformite" else 1.0)
         if item.kind in ("check", "inverted"):
             logit = math.log(item.base / (1 - item.base)) + ability
-            truth = inter["truth_u"][row_int, k] < 1 / (1 + np.exp(-logit))
+            truth = truth_u < 1 / (1 + np.exp(-logit))
             passed = np.where(truth, v >= room * (harsh + noise), v < room * (soft + noise))
             answer = np.where(passed == (item.kind == "check"), OUI, NON)
             value = pa.DictionaryArray.from_arrays(
                 pa.array(np.where(~grid | blank, -1, np.where(na, NA, answer)).astype(np.int32),
                          mask=~grid | blank), ANSWERS)
         elif item.kind == "rating":
-            latent = 4.0 + 0.8 * ability + inter["truth_z"][row_int, k] + rating_shift
+            latent = 4.0 + 0.8 * ability + inter["truth_z"][k][row_int] + rating_shift
             rating = np.clip(np.round(latent + 0.3 * rng.standard_normal(n, dtype=np.float32)), 1, 5).astype(np.int64)
             passed = rating >= 4
             value = pa.array(rating, mask=~grid | na | blank)
         else:  # count of spelling mistakes: geometric, mean ~0.7 for a median writer
             lam = np.exp(-0.35 - 0.8 * ability)
-            truth = np.floor(-np.log1p(-inter["truth_u"][row_int, k]) * lam)
+            truth = np.floor(-np.log1p(-truth_u) * lam)
             count = np.maximum(0, truth + (v < 3 * harsh) - (v > 1 - soft)).astype(np.int64)
             passed = count <= 1
             value = pa.array(count, mask=~grid | na | blank)
