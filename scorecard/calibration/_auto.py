@@ -15,7 +15,14 @@ import duckdb
 import pandas as pd
 
 from scorecard.calibration._alpha import alpha_sql
-from scorecard.calibration._select import Range, fetch, latest_evaluations_sql, with_outcomes
+from scorecard.calibration._select import (
+    BOTH_KINDS,
+    CARRIED,
+    Range,
+    fetch,
+    latest_evaluations_sql,
+    with_outcomes,
+)
 
 AUTO_COLUMNS: tuple[str, ...] = (
     "rule_id", "competency", "criterion", "rule_kind", "n_interactions", "agreement", "alpha", "alpha_interval",
@@ -28,11 +35,11 @@ def _pairs_sql(rng: Range) -> str:
     """The automatic and the human reference evaluation of every interaction that has both."""
     return f"""
         SELECT * FROM (
-            SELECT *, 'auto' AS side FROM ({latest_evaluations_sql(rng, kind="auto")}) AS a
+            SELECT *, 'auto' AS side FROM ({latest_evaluations_sql(rng, kind="auto", having=BOTH_KINDS)}) AS a
             QUALIFY row_number() OVER (PARTITION BY interaction_id
                                        ORDER BY evaluated_at DESC NULLS LAST, evaluation_id DESC) = 1
             UNION ALL BY NAME
-            SELECT *, 'human' AS side FROM ({latest_evaluations_sql(rng, kind="human")}) AS h
+            SELECT *, 'human' AS side FROM ({latest_evaluations_sql(rng, kind="human", having=BOTH_KINDS)}) AS h
             QUALIFY row_number() OVER (PARTITION BY interaction_id
                                        ORDER BY is_expert DESC, evaluated_at DESC NULLS LAST, evaluation_id DESC) = 1
         ) AS both_sides
@@ -43,7 +50,7 @@ def auto_vs_human_table(con: duckdb.DuckDBPyConnection, ruleset_id: int, *, peri
     """One row per rule of the ruleset; counts are interactions where both sides gave pass/fail."""
     rng = Range(ruleset_id, period)
     sql = f"""
-        WITH {with_outcomes(con, rng, _pairs_sql(rng))},
+        WITH {with_outcomes(con, rng, _pairs_sql(rng), (*CARRIED, "side"))},
         side_by_side AS (
             SELECT interaction_id, rule_id,
                    any_value(passed) FILTER (WHERE side = 'auto') AS auto_passed,

@@ -13,7 +13,8 @@ and §9.7): with ``x_i`` scored and ``y_i`` passed outcomes of the competency in
 An agent's month then holds ``n_outcomes / deff`` effective observations, and the competency
 needs ``required_sample_size(margin, R) · deff / x̄`` evaluations for its Wilson interval to be
 ±margin. ``R``, ``x̄`` and ``deff`` are the centre's over the selected range: one agent's month
-is too small to plan with.
+is too small to plan with. ``R`` and ``x̄`` come from the stored aggregates; ``deff`` from a
+fixed sample of the range's evaluations (:data:`PLAN_SAMPLE`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ EVIDENCE_COLUMNS: tuple[str, ...] = (
     "ruleset", "ruleset_version",
 )
 
+#: Counted evaluations (at most) whose outcomes are recomputed to estimate the design effect:
+#: a planning value needs thousands, not the whole year, and recomputing 76 outcomes for
+#: millions of evaluations would take minutes. The same evaluations are drawn every time.
+PLAN_SAMPLE = 20_000
+
 
 def sample_size_guidance(
     con: duckdb.DuckDBPyConnection,
@@ -43,40 +49,44 @@ def sample_size_guidance(
     period: str | None = None,
 ) -> pd.DataFrame:
     """One row per (agent, month, competency) the agent is assessed on in the range, including
-    months where they had no evaluation of that competency (``actual_n`` 0)."""
+    months where they had no evaluation of that competency (``actual_n`` 0).
+
+    Counts and rates come from the stored per agent-month aggregates (exact); only the design
+    effect is estimated, on up to :data:`PLAN_SAMPLE` evaluations of the range.
+    """
     check_margin(margin)
-    rng = Range(ruleset_id, period)
-    counted = f"""
-        SELECT s.evaluation_id, s.agent_id, s.team, s.period, s.interaction_at FROM evaluation_scores AS s
-        WHERE {rng.where("s")} AND NOT s.is_calibration"""
+    rng = Range(ruleset_id, period, extra={"plan_sample": PLAN_SAMPLE})
+    sample = f"""
+        SELECT s.evaluation_id, s.agent_id, s.period FROM evaluation_scores AS s
+        WHERE {rng.where("s")} AND NOT s.is_calibration
+        ORDER BY hash(s.evaluation_id), s.evaluation_id LIMIT $plan_sample"""
     sql = f"""
-        WITH {with_outcomes(con, rng, counted)},
-        per_evaluation AS (
-            SELECT evaluation_id, agent_id, period, competency,
-                   count(passed)::DOUBLE AS x, coalesce(sum(passed), 0)::DOUBLE AS y
-            FROM co GROUP BY evaluation_id, agent_id, period, competency HAVING count(passed) > 0),
+        WITH {with_outcomes(con, rng, sample, ("evaluation_id",))},
+        stored AS (SELECT * FROM agent_period_competency AS s WHERE {rng.where("s")}),
         ratio AS (
-            SELECT competency, sum(y) / sum(x) AS r, avg(x) AS x_bar FROM per_evaluation GROUP BY competency),
+            SELECT competency, sum(n_passed) / sum(n_outcomes) AS r, sum(n_outcomes) / sum(n_evaluations) AS x_bar
+            FROM stored GROUP BY competency),
+        per_evaluation AS (
+            SELECT evaluation_id, competency, count(passed)::DOUBLE AS x, coalesce(sum(passed), 0)::DOUBLE AS y
+            FROM co GROUP BY evaluation_id, competency HAVING count(passed) > 0),
         plan AS (
-            SELECT p.competency, any_value(r.r) AS r, any_value(r.x_bar) AS x_bar,
-                   CASE WHEN any_value(r.r) > 0 AND any_value(r.r) < 1 AND count(*) >= 2
-                        THEN greatest(1.0, var_samp(p.y - r.r * p.x)
-                                           / (any_value(r.x_bar) * any_value(r.r) * (1 - any_value(r.r))))
-                        ELSE any_value(r.x_bar) END AS design_effect
-            FROM per_evaluation AS p JOIN ratio AS r ON r.competency = p.competency GROUP BY p.competency),
+            SELECT r.competency, r.r, r.x_bar,
+                   CASE WHEN r.r > 0 AND r.r < 1 AND count(p.x) >= 2
+                        THEN greatest(1.0, var_samp(p.y - r.r * p.x) / (r.x_bar * r.r * (1 - r.r)))
+                        ELSE r.x_bar END AS design_effect
+            FROM ratio AS r LEFT JOIN per_evaluation AS p ON p.competency = r.competency
+            GROUP BY r.competency, r.r, r.x_bar),
         agent_month AS (
-            SELECT agent_id, period, arg_max(team, interaction_at) AS team FROM sel GROUP BY agent_id, period),
-        assessed AS (SELECT DISTINCT agent_id, competency FROM per_evaluation),
-        actual AS (
-            SELECT agent_id, period, competency, count(*) AS actual_n, sum(x) AS n_outcomes, sum(y) AS n_passed
-            FROM per_evaluation GROUP BY agent_id, period, competency)
-        SELECT m.agent_id, m.team, m.period, a.competency, coalesce(t.actual_n, 0) AS actual_n,
-               100.0 * t.n_passed / t.n_outcomes AS pass_rate, coalesce(t.n_outcomes, 0)::BIGINT AS n_outcomes,
+            SELECT s.agent_id, s.period, arg_max(s.team, s.interaction_at) AS team FROM evaluation_scores AS s
+            WHERE {rng.where("s")} AND NOT s.is_calibration GROUP BY s.agent_id, s.period),
+        assessed AS (SELECT DISTINCT agent_id, competency FROM stored)
+        SELECT m.agent_id, m.team, m.period, a.competency, coalesce(t.n_evaluations, 0) AS actual_n,
+               100.0 * t.n_passed / t.n_outcomes AS pass_rate, coalesce(t.n_outcomes, 0) AS n_outcomes,
                100.0 * p.r AS centre_pass_rate, p.x_bar AS outcomes_per_evaluation, p.design_effect
         FROM agent_month AS m
         JOIN assessed AS a ON a.agent_id = m.agent_id
         JOIN plan AS p ON p.competency = a.competency
-        LEFT JOIN actual AS t ON t.agent_id = m.agent_id AND t.period = m.period AND t.competency = a.competency
+        LEFT JOIN stored AS t ON t.agent_id = m.agent_id AND t.period = m.period AND t.competency = a.competency
         ORDER BY m.period, m.agent_id, a.competency"""
     df = fetch(con, sql, rng)
     df["needed_n"] = [

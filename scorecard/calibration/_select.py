@@ -59,14 +59,20 @@ class Range:
         return {k: v for k, v in named.items() if v is not None or k == "ruleset_id"} | self.extra
 
 
-def latest_evaluations_sql(rng: Range, *, kind: str | None = None, counted_only: bool = False) -> str:
+def latest_evaluations_sql(rng: Range, *, kind: str | None = None, having: str | None = None) -> str:
     """One row per (interaction, evaluator) in the range: the evaluator's latest evaluation of
-    that interaction, with its kind, flags and score. ``kind`` keeps one kind of evaluator."""
+    that interaction, with its kind, flags and score. ``kind`` keeps one kind of evaluator;
+    ``having`` (an aggregate over the range's rows of ``evaluation_scores AS s``, every kind)
+    keeps only the interactions that satisfy it, decided before the costlier de-duplication
+    so that a million production evaluations are not ranked to find a few hundred calls."""
     conds = [rng.where("s"), "s.evaluator_id IS NOT NULL"]
+    if having is not None:
+        conds.append(
+            f"s.interaction_id IN (SELECT s.interaction_id FROM evaluation_scores AS s "
+            f"WHERE {' AND '.join(conds)} GROUP BY s.interaction_id HAVING {having})"
+        )
     if kind is not None:
         conds.append(f"{KIND_SQL} = '{_kind(kind)}'")
-    if counted_only:
-        conds.append("NOT s.is_calibration")
     return f"""
         SELECT s.evaluation_id, s.interaction_id, s.agent_id, s.team, s.period, s.interaction_at,
                s.evaluator_id, {KIND_SQL} AS evaluator_kind, s.is_calibration, s.is_expert,
@@ -77,25 +83,39 @@ def latest_evaluations_sql(rng: Range, *, kind: str | None = None, counted_only:
                                    ORDER BY e.evaluated_at DESC NULLS LAST, s.evaluation_id DESC) = 1"""
 
 
+#: Interactions that may hold a calibration session (exactly decided after de-duplication).
+TWO_HUMANS = f"count(*) FILTER (WHERE {KIND_SQL} = 'human') >= 2"
+#: Interactions scored by both an automatic and a human evaluator.
+BOTH_KINDS = f"bool_or({KIND_SQL} = 'auto') AND bool_or({KIND_SQL} = 'human')"
+
+
 def calibration_evaluations_sql(rng: Range) -> str:
     """Human evaluations of interactions that at least two human evaluators scored: calibration
     sessions (``is_calibration``) and production double scoring alike (scoring.md §6)."""
     return f"""
-        SELECT * FROM ({latest_evaluations_sql(rng, kind="human")}) AS h
+        SELECT * FROM ({latest_evaluations_sql(rng, kind="human", having=TWO_HUMANS)}) AS h
         QUALIFY count(*) OVER (PARTITION BY interaction_id) >= 2"""
 
 
-def with_outcomes(con: duckdb.DuckDBPyConnection, rng: Range, selection_sql: str) -> str:
+#: Columns of the selected evaluations every ``co`` row carries (kept narrow: ``co`` has one
+#: row per evaluation and rule).
+CARRIED = ("evaluation_id", "interaction_id", "agent_id", "period", "evaluator_id", "is_expert")
+
+
+def with_outcomes(
+    con: duckdb.DuckDBPyConnection, rng: Range, selection_sql: str, carry: tuple[str, ...] = CARRIED
+) -> str:
     """CTE definitions (to follow ``WITH``): ``sel`` the selected evaluations and ``co`` one row
-    per (selected evaluation, rule) with the rule's kind, outcome, value and ``passed``
-    (1 pass, 0 fail, NULL na)."""
+    per (selected evaluation, rule) with the ``carry`` columns of ``sel``, the rule's kind,
+    outcome, value and ``passed`` (1 pass, 0 fail, NULL na)."""
     ruleset = stored_ruleset(con, rng.ruleset_id)
     outcomes = rule_outcomes_sql(con, ruleset, "evaluation_id IN (SELECT evaluation_id FROM sel)")
+    carried = ", ".join(f"sel.{c}" for c in carry)
     return f"""
         sel AS ({selection_sql}),
         rules AS (SELECT rule_id, position, kind AS rule_kind FROM ruleset_rules WHERE ruleset_id = $ruleset_id),
         co AS (
-            SELECT sel.*, o.rule_id, r.position, o.competency, o.criterion, r.rule_kind, o.outcome, o.value,
+            SELECT {carried}, o.rule_id, r.position, o.competency, o.criterion, r.rule_kind, o.outcome, o.value,
                    CASE o.outcome WHEN 'pass' THEN 1 WHEN 'fail' THEN 0 END AS passed
             FROM sel JOIN ({outcomes}) AS o ON o.evaluation_id = sel.evaluation_id
                      JOIN rules AS r ON r.rule_id = o.rule_id)"""
