@@ -51,6 +51,10 @@ def test_every_calibration_session_is_found_with_its_expert(centre: tuple) -> No
     assert sessions["expert_score"].notna().all()
     assert sorted(sessions["period"].value_counts().unique()) == [6]
     assert cal["agreement"].dropna().between(0, 100).all()
+    counts = cal[["n_evaluators", "n_pass", "n_fail", "n_na"]]
+    assert counts.notna().all().all() and (counts.dtypes == "int64").all()
+    assert (cal["n_pass"] + cal["n_fail"] == cal["n_evaluators"]).all()
+    assert (cal["n_evaluators"] + cal["n_na"] == cal["session_evaluators"]).all()
     assert cal["alpha"].dropna().between(-1, 1).all() and (cal["n_units"] <= SESSIONS).all()
     # evaluators disagree the way people do: the sessions' score spread is real but not chaos
     spread = sessions["session_score_max"] - sessions["session_score_min"]

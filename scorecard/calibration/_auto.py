@@ -62,9 +62,9 @@ def auto_vs_human_table(con: duckdb.DuckDBPyConnection, ruleset_id: int, *, peri
                    100.0 * avg((auto_passed = human_passed)::INTEGER) AS agreement,
                    100.0 * avg(auto_passed) FILTER (WHERE human_passed IS NOT NULL) AS auto_pass_rate,
                    100.0 * avg(human_passed) FILTER (WHERE auto_passed IS NOT NULL) AS human_pass_rate,
-                   count_if(auto_passed = 0 AND human_passed = 1)::BIGINT AS auto_fail_human_pass,
-                   count_if(auto_passed = 1 AND human_passed = 0)::BIGINT AS auto_pass_human_fail,
-                   count_if(auto_passed IS NULL AND human_passed IS NOT NULL)::BIGINT AS auto_na_human_scored
+                   count(*) FILTER (WHERE auto_passed = 0 AND human_passed = 1) AS auto_fail_human_pass,
+                   count(*) FILTER (WHERE auto_passed = 1 AND human_passed = 0) AS auto_pass_human_fail,
+                   count(*) FILTER (WHERE auto_passed IS NULL AND human_passed IS NOT NULL) AS auto_na_human_scored
             FROM side_by_side GROUP BY rule_id),
         rule_alpha AS ({alpha_sql("co", groups=["rule_id"], unit="interaction_id", value="passed", level="nominal")}),
         rule_alpha_interval AS ({alpha_sql("(SELECT * FROM co WHERE rule_kind = 'score')", groups=["rule_id"],

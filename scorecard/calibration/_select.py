@@ -122,20 +122,22 @@ def with_outcomes(
 
 
 def ruleset_label(con: duckdb.DuckDBPyConnection, ruleset_id: int) -> tuple[str, str]:
-    """(name, version) of a scored ruleset, for the ``ruleset``/``ruleset_version`` columns."""
-    row = con.execute("SELECT name, version FROM rulesets WHERE ruleset_id = ?", [ruleset_id]).fetchone()
-    return (str(row[0]), str(row[1])) if row else ("", "")
+    """(name, version) of a scored ruleset, for the ``ruleset``/``ruleset_version`` columns.
+    ``fetchall``: a result left half-read blocks the connection for the caller's next query."""
+    rows = con.execute("SELECT name, version FROM rulesets WHERE ruleset_id = ?", [ruleset_id]).fetchall()
+    return (str(rows[0][0]), str(rows[0][1])) if rows else ("", "")
 
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, rng: Range) -> pd.DataFrame:
-    """Run one of this package's queries on a cursor (the dashboard shares its connection
-    between threads) and return a DataFrame with the ruleset columns appended."""
+    """Run one of this package's queries on its own cursor (the dashboard shares its connection
+    between threads, the CLI goes on using it) and return a DataFrame with the ruleset columns
+    appended."""
     cur = con.cursor()
     try:
         df = cur.execute(sql, rng.params()).df()
+        name, version = ruleset_label(cur, rng.ruleset_id)
     finally:
         cur.close()
-    name, version = ruleset_label(con, rng.ruleset_id)
     df["ruleset"] = name
     df["ruleset_version"] = version
     return df

@@ -53,8 +53,8 @@ def calibration_table(
         unit AS (
             SELECT interaction_id, rule_id, any_value(position) AS position, any_value(competency) AS competency,
                    any_value(criterion) AS criterion, any_value(rule_kind) AS rule_kind,
-                   count(passed) AS n_evaluators, count_if(passed = 1)::BIGINT AS n_pass, count_if(passed = 0)::BIGINT AS n_fail,
-                   count_if(outcome = 'na')::BIGINT AS n_na,
+                   count(passed) AS n_evaluators, count(*) FILTER (WHERE passed = 1) AS n_pass, count(*) FILTER (WHERE passed = 0) AS n_fail,
+                   count(*) FILTER (WHERE outcome = 'na') AS n_na,
                    arg_min(outcome, evaluator_id) FILTER (WHERE is_expert) AS expert_outcome
             FROM co GROUP BY interaction_id, rule_id),
         session AS (
