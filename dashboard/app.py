@@ -29,11 +29,12 @@ MAX_ATTEMPTS = 5
 LOCKOUT_S = 30.0
 DEFAULT_MONTHS = 3
 
-st.set_page_config(page_title="Scorecard", page_icon="📞", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title="Scorecard", page_icon=":material/support_agent:", layout="wide", initial_sidebar_state="expanded")
 st.markdown(ui.CSS, unsafe_allow_html=True)
 
 
 def language_switch() -> str:
+    st.sidebar.markdown(f"#### :material/support_agent: {t('app.title', state.lang())}")
     st.sidebar.segmented_control(
         t("sidebar.language", state.lang()), options=list(i18n.LANGS), format_func=str.upper,
         key=state.LANG_KEY, default=state.lang(), selection_mode="single",
@@ -54,7 +55,7 @@ def login(db: access.DashboardDb, lang: str) -> None:
     """Username/password form (argon2 hashes); SSO button when an OIDC provider is configured."""
     _, mid, _ = st.columns([1, 1.3, 1])
     with mid:
-        st.markdown(f"## 📞 {t('app.title', lang)}")
+        st.markdown(f"## :material/support_agent: {t('app.title', lang)}")
         st.caption(t("app.tagline", lang))
         if _sso_configured():
             _sso(db, lang)
@@ -93,7 +94,7 @@ def _sso(db: access.DashboardDb, lang: str) -> None:
             st.rerun()
         st.warning(t("login.sso_unknown", lang, email=email))
         return
-    if st.button(t("login.sso", lang), width="stretch", icon="🔐"):
+    if st.button(t("login.sso", lang), width="stretch", icon=":material/key:"):
         st.login()
 
 
@@ -128,10 +129,9 @@ def _team_choice(scope: Scope, lang: str, teams: list[str]) -> tuple[str, ...] |
 
 def sidebar_user(scope: Scope, lang: str) -> None:
     with st.sidebar:
-        st.markdown(f"<div class='sc-brand'>📞 {t('app.title', lang)}</div>", unsafe_allow_html=True)
         st.markdown(t("sidebar.signed_in", lang, user=scope.username) + f"  \n{t('role.' + scope.role, lang)}"
                     + (f" · {', '.join(scope.teams)}" if scope.teams else ""))
-        if st.button(t("sidebar.logout", lang), icon="🚪", key="logout"):
+        if st.button(t("sidebar.logout", lang), icon=":material/logout:", key="logout"):
             state.sign_out()
             st.rerun()
         st.divider()
@@ -142,14 +142,14 @@ def pages(scope: Scope, lang: str) -> dict[str, list[st.Page]] | list[st.Page]:
         return st.Page(f"views/{path}.py", title=t(key, lang), icon=icon, url_path=path, default=default)
 
     if scope.is_agent:
-        return [page("progression", "nav.progress", "📈", True)]
-    team = [page("team", "nav.team", "👥", scope.is_team_leader), page("agent", "nav.agent", "🪪"),
-            page("trends", "nav.trends", "📉"), page("disputes", "nav.disputes", "💬")]
+        return [page("progression", "nav.progress", ":material/trending_up:", True)]
+    team = [page("team", "nav.team", ":material/groups:", scope.is_team_leader), page("agent", "nav.agent", ":material/badge:"),
+            page("trends", "nav.trends", ":material/show_chart:"), page("disputes", "nav.disputes", ":material/forum:")]
     if scope.is_team_leader:
         return {t("nav.section_team", lang): team}
-    quality = [page("centre", "nav.centre", "🏢", True), page("import", "nav.import", "📥"),
-               page("rules", "nav.rules", "📐"), page("evaluators", "nav.evaluators", "🧑‍⚖️"),
-               page("exports", "nav.exports", "📤")]
+    quality = [page("centre", "nav.centre", ":material/domain:", True), page("import", "nav.import", ":material/upload_file:"),
+               page("rules", "nav.rules", ":material/rule:"), page("evaluators", "nav.evaluators", ":material/fact_check:"),
+               page("exports", "nav.exports", ":material/download:")]
     return {t("nav.section_quality", lang): quality, t("nav.section_teams", lang): team}
 
 
@@ -175,7 +175,8 @@ def main() -> None:
             p_from, p_to = _period_choice(periods, lang)
             teams = _team_choice(scope, lang, state.read("teams_in_scope", ruleset.ruleset_id))
             window = data.Window(ruleset, p_from, p_to, teams)
-        st.sidebar.caption(t("common.ruleset_version", lang, label=ruleset.label, date=ruleset.scored_at))
+        st.sidebar.caption(t("common.ruleset_version", lang, label=ruleset.label,
+                             date=i18n.fmt_datetime(ruleset.scored_at, lang)))
     st.session_state[state.CONTEXT_KEY] = state.PageContext(
         db=db, scope=scope, lang=lang, window=window, periods=tuple(periods), rulesets=tuple(rulesets))
     navigation.run()

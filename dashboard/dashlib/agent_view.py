@@ -15,7 +15,9 @@ from dashlib.i18n import t
 from dashlib.state import PageContext, read
 from scorecard import access
 
-WIDE_INTERVAL = 30.0  # points: wider than this, say the sample is small in plain words
+WIDE_INTERVAL = 30.0
+OUTCOME_CSS = {"pass": "color: #166534; font-weight: 600", "fail": "color: #b91c1c; font-weight: 600",
+               "na": "color: #6b7280"}  # points: wider than this, say the sample is small in plain words
 
 
 def render(ctx: PageContext, agent_id: str, *, own: bool) -> None:
@@ -30,7 +32,7 @@ def render(ctx: PageContext, agent_id: str, *, own: bool) -> None:
     st.altair_chart(charts.trend(monthly, ctx.lang), width="stretch")
     if monthly["team_median"].isna().all():
         st.caption(t("agent.no_peers", ctx.lang, n=access.data.MIN_PEERS))
-    _competencies(ctx, agent_id)
+    _competencies(ctx, agent_id, own=own)
     _evaluations(ctx, agent_id, own=own)
 
 
@@ -49,16 +51,17 @@ def _cards(ctx: PageContext, monthly: pd.DataFrame) -> None:
     c1.metric(t("m.quality", lang), i18n.fmt_num(last["quality_score"], lang), delta(("quality_score")),
               help=t("m.vs_previous", lang), border=True)
     c2.metric(t("m.critical", lang), i18n.fmt_num(last["critical_score"], lang), delta("critical_score"), border=True)
-    fatal_delta = None if prev is None else i18n.fmt_delta(last["n_fatal"] - prev["n_fatal"], lang, 0)
+    fatal_change = 0 if prev is None else int(last["n_fatal"] - prev["n_fatal"])
+    fatal_delta = i18n.fmt_delta(fatal_change, lang, 0) if fatal_change else None
     c3.metric(t("m.fatal", lang), i18n.fmt_int(last["n_fatal"], lang), fatal_delta, delta_color="inverse", border=True)
     c4.metric(t("m.team_median", lang), i18n.fmt_num(last["team_median"], lang), border=True)
 
 
-def _competencies(ctx: PageContext, agent_id: str) -> None:
+def _competencies(ctx: PageContext, agent_id: str, *, own: bool) -> None:
     lang = ctx.lang
     mastery = ctx.window.ruleset.mastery
     comps = read("agent_competencies", ctx.window, agent_id)
-    st.subheader(t("agent.competencies", lang))
+    st.subheader(t("agent.competencies" if own else "agent.competencies_other", lang))
     if comps.empty:
         ui.empty(t("common.no_data_period", lang))
         return
@@ -103,7 +106,7 @@ def _status(row: pd.Series, lang: str) -> str:
 
 def _evaluations(ctx: PageContext, agent_id: str, *, own: bool) -> None:
     lang = ctx.lang
-    st.subheader(t("agent.evaluations", lang))
+    st.subheader(t("agent.evaluations" if own else "agent.evaluations_other", lang))
     evals = read("agent_evaluations", ctx.window, agent_id)
     requested = st.query_params.get("evaluation")
     if evals.empty and not requested:
@@ -139,7 +142,7 @@ def render_evaluation(ctx: PageContext, evaluation_id: str, *, own: bool) -> Non
     lang = ctx.lang
     header = read("evaluation_header", ctx.rid, evaluation_id)
     if header.empty:
-        st.warning(t("eval.not_found", lang), icon="🔒")
+        st.warning(t("eval.not_found", lang), icon=":material/lock:")
         return
     ev = header.iloc[0]
     with st.container(border=True):
@@ -167,7 +170,7 @@ def _rule_label(row: pd.Series, lang: str) -> str:
 def _score_explanation(ctx: PageContext, ev: pd.Series, lines: pd.DataFrame) -> None:
     lang = ctx.lang
     if bool(ev["excluded"]):
-        st.info(t("eval.excluded", lang), icon="🚫")
+        st.info(t("eval.excluded", lang), icon=":material/block:")
     if pd.isna(ev["score"]):
         st.markdown(t("eval.not_scored", lang))
         return
@@ -176,13 +179,13 @@ def _score_explanation(ctx: PageContext, ev: pd.Series, lines: pd.DataFrame) -> 
         fatal = lines[(lines["fatal"]) & (lines["outcome"] == "fail")]
         names = ", ".join(f"« {_rule_label(r, lang)} »" if lang == "fr" else f"“{_rule_label(r, lang)}”"
                           for _, r in fatal.iterrows())
-        st.error(t("eval.fatal", lang, rules=names, before=i18n.fmt_num(ev["score_before_fatal"], lang)), icon="⛔")
+        st.error(t("eval.fatal", lang, rules=names, before=i18n.fmt_num(ev["score_before_fatal"], lang)), icon=":material/block:")
     if pd.notna(ev["critical_score"]):
         st.markdown(t("eval.critical", lang, score=i18n.fmt_num(ev["critical_score"], lang)))
         failed = lines[(lines["critical"]) & (lines["outcome"] == "fail")]
         if not failed.empty:
             st.warning(t("eval.critical_failed", lang, rules=", ".join(_rule_label(r, lang) for _, r in failed.iterrows())),
-                       icon="⚠️")
+                       icon=":material/warning:")
 
 
 def _lines_table(ctx: PageContext, lines: pd.DataFrame, evaluation_id: str) -> None:
@@ -196,18 +199,20 @@ def _lines_table(ctx: PageContext, lines: pd.DataFrame, evaluation_id: str) -> N
         kinds = [t("flag.fatal", lang)] if r["fatal"] else []
         kinds += [t("flag.critical", lang)] if r["critical"] else []
         flags.append(", ".join(kinds))
+    css = {t(f"outcome.{o}", lang): style for o, style in OUTCOME_CSS.items()}
     table = view.assign(
         rule=[_rule_label(r, lang) for _, r in view.iterrows()],
-        criterion_text=[f"{r.competency}.{r.criterion} · {r.criterion_fr}" for r in view.itertuples(index=False)],
+        criterion_text=[f"{r.competency}.{r.criterion} · {ui.short(r.criterion_fr, 70)}" for r in view.itertuples(index=False)],
         outcome_text=view["outcome"].map(lambda o: t(f"outcome.{o}", lang)),
         flags=flags,
         comment=view["comment"].fillna(""),
     )
     ui.table(ctx, table, {
-        "rule": (t("eval.col_rule", lang), "text"), "criterion_text": (t("eval.col_criterion", lang), "text"),
-        "outcome_text": (t("eval.col_outcome", lang), "text"), "weight": (t("eval.col_weight", lang), "num0"),
+        "outcome_text": (t("eval.col_outcome", lang), "text"), "rule": (t("eval.col_rule", lang), "text"),
+        "criterion_text": (t("eval.col_criterion", lang), "text"), "weight": (t("eval.col_weight", lang), "num0"),
         "flags": (t("eval.col_flags", lang), "text"), "comment": (t("eval.col_comment", lang), "text"),
-    }, key=f"lines-{evaluation_id}", export=f"evaluation_{evaluation_id}")
+    }, key=f"lines-{evaluation_id}", export=f"evaluation_{evaluation_id}",
+        colours={"outcome_text": lambda v: css.get(v, "")})
 
 
 def _history(ctx: PageContext, feedback: pd.DataFrame) -> None:
@@ -238,16 +243,16 @@ def _actions(ctx: PageContext, evaluation_id: str, feedback: pd.DataFrame) -> No
     left, right = st.columns([1, 2])
     with left:
         if acks.empty:
-            if st.button(t("eval.ack", lang), key=f"ack-{evaluation_id}", type="primary", icon="✅"):
+            if st.button(t("eval.ack", lang), key=f"ack-{evaluation_id}", type="primary", icon=":material/check_circle:"):
                 ui.write_action(lang, lambda: access.acknowledge(ctx.db.con, ctx.scope, ctx.rid, evaluation_id),
                                 t("eval.ack_saved", lang))
         else:
-            st.success(t("eval.ack_done", lang, when=i18n.fmt_datetime(acks["created_at"].iloc[-1], lang)), icon="✅")
+            st.success(t("eval.ack_done", lang, when=i18n.fmt_datetime(acks["created_at"].iloc[-1], lang)), icon=":material/check_circle:")
     open_dispute = (not feedback.empty) and bool(((feedback["kind"] == "dispute") & (feedback["status"] == "open")).any())
     with right:
         if open_dispute:
             return
-        with st.expander(t("eval.dispute", lang), icon="💬"):
+        with st.expander(t("eval.dispute", lang), icon=":material/forum:"):
             with st.form(key=f"dispute-{evaluation_id}", clear_on_submit=True):
                 comment = st.text_area(t("eval.dispute_comment", lang), max_chars=access.MAX_TEXT,
                                        key=f"dispute-text-{evaluation_id}")

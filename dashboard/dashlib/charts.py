@@ -24,9 +24,10 @@ HEIGHT = 300
 
 
 def _num_axis(title: str, lang: str, *, domain: tuple[float, float] | None = (0, 100)) -> dict:
+    """Axis and scale of a measure: 0-100 for scores, data-driven (not from zero) otherwise."""
     axis = alt.Axis(title=title, grid=True, tickCount=5,
                     labelExpr="replace(format(datum.value, '~r'), '.', ',')" if lang == "fr" else alt.Undefined)
-    scale = alt.Scale(domain=list(domain)) if domain else alt.Undefined
+    scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(zero=False)
     return {"axis": axis, "scale": scale}
 
 
@@ -56,7 +57,9 @@ def trend(frame: pd.DataFrame, lang: str) -> alt.Chart:
     base = alt.Chart(long).encode(
         x=alt.X("month:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", **_num_axis(t("common.score", lang), lang)),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(range=SERIES_COLOURS[:2] + ["#6b7280"]),
+        color=alt.Color("series:N", title=None,
+                        scale=alt.Scale(domain=[t(k, lang) for k in ("m.quality", "m.critical", "m.team_median")],
+                                        range=["#2563eb", "#7c3aed", "#6b7280"]),
                         legend=alt.Legend(orient="bottom")),
         strokeDash=alt.condition("datum.dashed", alt.value([5, 4]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("month:N", title=t("common.month", lang)),
@@ -99,12 +102,17 @@ def competency_bars(frame: pd.DataFrame, lang: str, names: dict[str, str]) -> al
         layers.append(alt.Chart(data.dropna(subset=["team_median"])).mark_point(
             shape="diamond", size=110, filled=True, color="#111827", opacity=0.85).encode(
             y=y, x="team_median:Q", tooltip=tooltip))
-    return alt.layer(*layers).properties(height=max(160, 34 * len(data)))
+    return alt.layer(*layers).properties(height=alt.Step(30))
 
 
 def _mastery_legend_expr(lang: str) -> str:
-    parts = " : ".join(f"datum.label == '{code}' ? '{i18n.mastery_label(code, lang)}'" for code in MASTERY_COLOURS)
+    parts = " : ".join(f"datum.label == '{code}' ? {_js_text(i18n.mastery_label(code, lang))}" for code in MASTERY_COLOURS)
     return f"{parts} : datum.label"
+
+
+def _js_text(text: str) -> str:
+    """A Vega expression string literal ("En cours d'acquisition" has a quote)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def heatmap(frame: pd.DataFrame, lang: str, agent_order: list[str], min_evaluations: int) -> alt.LayerChart:
@@ -130,7 +138,7 @@ def heatmap(frame: pd.DataFrame, lang: str, agent_order: list[str], min_evaluati
         tooltip=tooltip,
     )
     text = alt.Chart(data).mark_text(fontSize=11).encode(x=x, y=y, text="cell:N", tooltip=tooltip)
-    return alt.layer(rect, text).properties(height=max(180, 28 * len(agent_order)))
+    return alt.layer(rect, text).properties(height=alt.Step(28))
 
 
 def lines(frame: pd.DataFrame, lang: str, *, value: str, series: str, y_title: str,
@@ -141,15 +149,15 @@ def lines(frame: pd.DataFrame, lang: str, *, value: str, series: str, y_title: s
     order = _month_order(data)
     chart = alt.Chart(data).encode(
         x=alt.X("month:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y(f"{value}:Q", **_num_axis(y_title, lang, domain=None), scale=alt.Scale(zero=False)),
+        y=alt.Y(f"{value}:Q", **_num_axis(y_title, lang, domain=None)),
         color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="right", labelLimit=200)),
         tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip("month:N", title=t("common.month", lang)),
                  alt.Tooltip("label:N", title=y_title)],
     )
     if highlight is not None:
         chart = chart.encode(
-            opacity=alt.condition(f"datum['{series}'] == '{highlight.replace(chr(39), '')}'", alt.value(1.0), alt.value(0.25)),
-            strokeWidth=alt.condition(f"datum['{series}'] == '{highlight.replace(chr(39), '')}'", alt.value(3.5), alt.value(1.5)),
+            opacity=alt.condition(f"datum['{series}'] == {_js_text(highlight)}", alt.value(1.0), alt.value(0.25)),
+            strokeWidth=alt.condition(f"datum['{series}'] == {_js_text(highlight)}", alt.value(3.5), alt.value(1.5)),
         )
     return (chart.mark_line() + chart.mark_point(filled=True, size=40)).properties(height=HEIGHT)
 
@@ -165,7 +173,7 @@ def hbars(frame: pd.DataFrame, lang: str, *, category: str, value: str, title: s
         y=y, x=alt.X(f"{value}:Q", **_num_axis(title, lang, domain=domain)),
         tooltip=[alt.Tooltip(f"{category}:N", title=" "), alt.Tooltip("label:N", title=title)])
     text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11).encode(y=y, x=f"{value}:Q", text="label:N")
-    return alt.layer(bars, text).properties(height=max(140, 26 * len(data)))
+    return alt.layer(bars, text).properties(height=alt.Step(26))
 
 
 def histogram(frame: pd.DataFrame, lang: str, width: int = 5) -> alt.Chart:

@@ -93,6 +93,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "m.evidence": ("Preuves", "Evidence"),
     "m.mastery": ("Maîtrise", "Mastery"),
     "m.open_disputes": ("Contestations ouvertes", "Open disputes"),
+    "m.disputes_short": ("Contestations", "Disputes"),
+    "m.fatal_short": ("Fatales", "Fatal"),
     "m.vs_previous": ("vs mois précédent", "vs previous month"),
     "m.outcomes": ("Observations", "Observations"),
     "mastery.acquired": ("Acquise", "Acquired"),
@@ -121,6 +123,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "the diamond, the team's median.",
     ),
     "agent.evaluations": ("Mes évaluations", "My evaluations"),
+    "agent.competencies_other": ("Compétences", "Competencies"),
+    "agent.evaluations_other": ("Évaluations", "Evaluations"),
     "agent.pick_evaluation": ("Évaluation à consulter", "Evaluation to open"),
     "agent.no_peers": ("Médiane d'équipe non affichée : moins de {n} collègues évalués.",
                        "Team median not shown: fewer than {n} colleagues evaluated."),
@@ -153,9 +157,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "eval.col_weight": ("Poids", "Weight"),
     "eval.col_flags": ("Type", "Kind"),
     "eval.col_comment": ("Commentaire de l'évaluateur", "Evaluator's comment"),
-    "outcome.pass": ("✅ Réussi", "✅ Passed"),
-    "outcome.fail": ("❌ Non réussi", "❌ Not passed"),
-    "outcome.na": ("— Non applicable", "— Not applicable"),
+    "outcome.pass": ("Réussi", "Passed"),
+    "outcome.fail": ("Non réussi", "Not passed"),
+    "outcome.na": ("Non applicable", "Not applicable"),
     "flag.fatal": ("Fatale", "Fatal"),
     "flag.critical": ("Critique", "Critical"),
     "eval.ack": ("J'ai pris connaissance", "I have read it"),
@@ -238,7 +242,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "disputes.title": ("Contestations", "Disputes"),
     "disputes.open": ("À traiter", "To answer"),
     "disputes.closed": ("Traitées", "Answered"),
-    "disputes.none": ("Aucune contestation en attente. 🎉", "No dispute waiting. 🎉"),
+    "disputes.none": ("Aucune contestation en attente.", "No dispute waiting."),
     "disputes.none_closed": ("Aucune contestation traitée.", "No answered dispute."),
     "disputes.item": ("{agent} · évaluation du {date} · score {score}", "{agent} · evaluation of {date} · score {score}"),
     "disputes.agent_comment": ("Commentaire du conseiller", "Agent's comment"),
@@ -458,7 +462,10 @@ def activity_label(code: object, lang: str) -> str:
 
 
 def mastery_label(code: object, lang: str) -> str:
-    return "–" if _missing(code) else t(f"mastery.{code}", lang)
+    """The REAC wording of a mastery level; empty for rows that have none (medians)."""
+    if _missing(code) or code == "":
+        return ""
+    return t(f"mastery.{code}", lang)
 
 
 def today_label(lang: str) -> str:

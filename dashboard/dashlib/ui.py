@@ -45,7 +45,7 @@ def header(title: str, subtitle: str | None = None) -> None:
 
 
 def empty(message: str) -> None:
-    st.info(message, icon="ℹ️")
+    st.info(message, icon=":material/info:")
 
 
 def mastery_pill(code: str, lang: str) -> str:
@@ -76,22 +76,42 @@ def _formatter(kind: Kind, lang: str) -> Callable[[Any], str] | None:
 
 
 def table(ctx: PageContext, frame: pd.DataFrame, columns: dict[str, tuple[str, Kind]], *, key: str,
-          export: str | None = None, height: int | None = None, hide_index: bool = True) -> None:
+          export: str | None = None, height: int | None = None, hide_index: bool = True,
+          colours: dict[str, Callable[[Any], str]] | None = None) -> None:
     """A sortable table showing ``columns`` (name -> (label, kind)) formatted for the reader's
-    language, with CSV/Excel downloads of the same rows (raw values) when ``export`` names it."""
+    language, with CSV/Excel downloads of the same rows (raw values) when ``export`` names it.
+    ``colours`` maps a column to a function giving each cell's CSS."""
     shown = [c for c in columns if c in frame.columns]
+    labels = _unique_labels([columns[c][0] for c in shown])
     view = frame[shown].reset_index(drop=True)
+    for col in shown:  # st.dataframe draws booleans as checkboxes and ignores their format
+        if columns[col][1] == "bool":
+            view[col] = view[col].map(_formatter("bool", ctx.lang))
+    view.columns = labels
     styler = view.style
-    formats = {c: f for c in shown if (f := _formatter(columns[c][1], ctx.lang)) is not None}
+    for col, css in (colours or {}).items():
+        if col in shown:
+            styler = styler.map(css, subset=[labels[shown.index(col)]])
+    formats = {label: f for col, label in zip(shown, labels)
+               if columns[col][1] != "bool" and (f := _formatter(columns[col][1], ctx.lang)) is not None}
     if formats:
         styler = styler.format(formats, na_rep="–")
-    styler = styler.relabel_index([columns[c][0] for c in shown], axis="columns")
-    kwargs: dict[str, Any] = {"hide_index": hide_index, "width": "stretch"}
+    kwargs: dict[str, Any] = {"hide_index": hide_index, "width": "stretch", "placeholder": "–"}
     if height is not None:
         kwargs["height"] = height
     st.dataframe(styler, key=key, **kwargs)
     if export:
         downloads(ctx, frame[shown], export, key=key)
+
+
+def _unique_labels(labels: list[str]) -> list[str]:
+    """Column headers must be unique for st.dataframe: repeat labels get a counter."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
 
 
 def downloads(ctx: PageContext, frame: pd.DataFrame, stem: str, *, key: str) -> None:
@@ -109,9 +129,9 @@ def guard(lang: str, body: Callable[[], None]) -> None:
     try:
         body()
     except QueryTimeout:
-        st.error(t("timeout", lang), icon="⏱️")
+        st.error(t("timeout", lang), icon=":material/timer:")
     except UserError as exc:
-        st.error(str(exc), icon="⚠️")
+        st.error(str(exc), icon=":material/warning:")
 
 
 def write_action(lang: str, work: Callable[[], object], success: str) -> None:

@@ -19,7 +19,7 @@ labels = {r.agent_id: f"{r.agent_name or r.agent_id} · {r.team or '–'} ({r.ag
 ids = list(labels)
 requested = st.query_params.get("agent")
 if requested and requested not in labels:
-    st.warning(t("eval.not_found", lang), icon="🔒")  # an id outside the scope shows nothing
+    st.warning(t("eval.not_found", lang), icon=":material/lock:")  # an id outside the scope shows nothing
     st.stop()
 agent_id = st.selectbox(t("agentpage.pick", lang), ids, index=ids.index(requested) if requested in ids else 0,
                         format_func=labels.get, key="agent_pick")

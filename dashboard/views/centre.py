@@ -20,7 +20,7 @@ def body() -> None:
     c = st.columns(5)
     c[0].metric(t("m.quality", lang), i18n.fmt_num(k["quality_score"], lang), border=True)
     c[1].metric(t("m.critical", lang), i18n.fmt_num(k["critical_score"], lang), border=True)
-    c[2].metric(t("m.fatal_rate", lang), i18n.fmt_pct(k["fatal_rate"], lang), border=True)
+    c[2].metric(t("m.fatal_short", lang), i18n.fmt_pct(k["fatal_rate"], lang), border=True)
     c[3].metric(t("m.evaluations", lang), i18n.fmt_int(k["n_evaluations"], lang), border=True)
     c[4].metric(t("m.agents", lang), i18n.fmt_int(k["n_agents"], lang),
                 t("centre.teams_sites", lang, teams=int(k["n_teams"]), sites=int(k["n_sites"])), delta_color="off",

@@ -31,7 +31,7 @@ with st.form("import", border=True):
                            format_func=lambda p: t("import.profile_auto", lang) if p == "auto" else p)
     fmt = c2.selectbox(t("import.format", lang), list(formats), format_func=formats.get, key="import_format")
     strict = st.checkbox(t("import.strict", lang), key="import_strict")
-    submitted = st.form_submit_button(t("import.submit", lang), type="primary", icon="📥")
+    submitted = st.form_submit_button(t("import.submit", lang), type="primary", icon=":material/upload_file:")
 
 if submitted:
     if not files:
@@ -43,9 +43,9 @@ if submitted:
                                                 [(f.name, f.getvalue()) for f in files],
                                                 profile=profile, format=fmt, strict=strict)
         except ImportRefused as exc:
-            st.error(t("import.refused", lang, msg=exc), icon="⛔")
+            st.error(t("import.refused", lang, msg=exc), icon=":material/block:")
         except UserError as exc:
-            st.error(str(exc), icon="⚠️")
+            st.error(str(exc), icon=":material/warning:")
         else:
             changed()
             st.session_state["import_outcome"] = outcome
@@ -58,9 +58,9 @@ if outcome is not None:
             st.markdown(t("import.detected", lang, file=f.path.rsplit("/", 1)[-1], profile=f.profile or "canonical"))
     st.code(outcome.report.render(lang), language=None)
     if outcome.scoring:
-        st.success(t("import.rescored", lang, msg=outcome.scoring), icon="✅")
+        st.success(t("import.rescored", lang, msg=outcome.scoring), icon=":material/check_circle:")
     if outcome.scoring_error:
-        st.warning(t("import.score_failed", lang, msg=outcome.scoring_error), icon="⚠️")
+        st.warning(t("import.score_failed", lang, msg=outcome.scoring_error), icon=":material/warning:")
     st.markdown(f"**{t('import.rejects', lang)}**")
     rejects = outcome.report.rejects_frame()
     if rejects.empty:

@@ -34,7 +34,7 @@ def coverage(rules: pd.DataFrame) -> None:
                     width="stretch")
     missing = crit[~crit["covered"]]
     if missing.empty:
-        st.success(t("rules.all_covered", lang), icon="✅")
+        st.success(t("rules.all_covered", lang), icon=":material/check_circle:")
     else:
         st.markdown(f"**{t('rules.uncovered', lang)}**")
         ui.table(ctx, missing, {"competency": (t("common.competency", lang), "text"), "index": ("#", "int"),

@@ -18,9 +18,9 @@ def cards(agents: pd.DataFrame) -> None:
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(t("m.quality", lang), i18n.fmt_num(kpi["quality_score"], lang), border=True)
     c2.metric(t("m.critical", lang), i18n.fmt_num(kpi["critical_score"], lang), border=True)
-    c3.metric(t("m.fatal_rate", lang), i18n.fmt_pct(kpi["fatal_rate"], lang), border=True)
+    c3.metric(t("m.fatal_short", lang), i18n.fmt_pct(kpi["fatal_rate"], lang), border=True)
     c4.metric(t("m.evaluations", lang), i18n.fmt_int(kpi["n_evaluations"], lang), border=True)
-    c5.metric(t("m.open_disputes", lang), i18n.fmt_int(agents["open_disputes"].sum(), lang), border=True)
+    c5.metric(t("m.disputes_short", lang), i18n.fmt_int(agents["open_disputes"].sum(), lang), border=True)
 
 
 def heatmap(agents: pd.DataFrame) -> None:

@@ -142,6 +142,8 @@ def dashboard_command(
         f"--server.port={int(port)}",
         "--browser.gatherUsageStats=false",
         "--server.fileWatcherType=none",
+        "--client.toolbarMode=minimal",
+        "--client.showErrorDetails=type",
         "--",
         f"--db={Path(db_path).resolve()}",
     ]
