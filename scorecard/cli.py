@@ -56,7 +56,9 @@ def _load_rules(con: duckdb.DuckDBPyConnection | None, rules_dir: str | None):
     if con is not None:
         rid = current_ruleset_id(con)
         if rid is not None:
-            (source,) = con.execute("SELECT source FROM rulesets WHERE ruleset_id = ?", [rid]).fetchone()  # type: ignore[misc]
+            from scorecard.store import first_row
+
+            (source,) = first_row(con, "SELECT source FROM rulesets WHERE ruleset_id = ?", [rid])  # type: ignore[misc]
             if source and Path(source, "scorecard.yaml").exists():
                 return load_ruleset(source, known_columns=known)
             return stored_ruleset(con, rid)
@@ -116,7 +118,9 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     )
     total = len(ruleset.referential.all_criteria())
     uncovered = ruleset.uncovered_criteria()
-    print(f"criteria covered / critères couverts: {total - len(uncovered)}/{total} ({ruleset.referential.name})")
+    print(
+        f"criteria covered / critères couverts: {total - len(uncovered)}/{total} ({ruleset.referential.name})"
+    )
     for code, i, text in uncovered:
         print(f"  not measured / non mesuré: {code}.{i} {text}")
     results = run_examples(ruleset)
@@ -128,13 +132,17 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------- import
-def _import(con: duckdb.DuckDBPyConnection, files: Sequence[str], profile: str, fmt: str, strict: bool) -> str:
+def _import(
+    con: duckdb.DuckDBPyConnection, files: Sequence[str], profile: str, fmt: str, strict: bool
+) -> str:
     from scorecard._progress import ProgressBar
     from scorecard.importing import import_files
 
     bar = ProgressBar("import")
     try:
-        report = import_files(con, [Path(f) for f in files], profile=profile, format=fmt, strict=strict, progress=bar)
+        report = import_files(
+            con, [Path(f) for f in files], profile=profile, format=fmt, strict=strict, progress=bar
+        )
     finally:
         bar.close()
     return report.render(_lang())
@@ -195,7 +203,9 @@ def cmd_users(args: argparse.Namespace) -> int:
                 if not sys.stdin.isatty():
                     raise UserError("no password: use --password, $SCORECARD_PASSWORD or a terminal prompt")
                 password = getpass.getpass(f"password for {args.username}: ")
-            access.add_user(con, args.username, password, args.role, agent_id=args.agent, teams=tuple(args.team or ()))
+            access.add_user(
+                con, args.username, password, args.role, agent_id=args.agent, teams=tuple(args.team or ())
+            )
             print(f"user {args.username} added ({args.role})")
         elif args.users_command == "list":
             for row in access.list_users(con):
@@ -222,7 +232,9 @@ def _serve(db: Path, host: str, port: int) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     db = _db_path(args)
     if not db.exists():
-        raise UserError(f"database not found / base introuvable: {db} (run 'scorecard demo' or 'scorecard import')")
+        raise UserError(
+            f"database not found / base introuvable: {db} (run 'scorecard demo' or 'scorecard import')"
+        )
     return _serve(db, args.host, args.port)
 
 
@@ -261,16 +273,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _refuse_if_not_demo(db: Path) -> None:
-    from scorecard.store import open_db
+    from scorecard.store import first_row, open_db
 
     con = open_db(db, read_only=True)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         marker = None
         if "scorecard_meta" in tables:
-            row = con.execute("SELECT value FROM scorecard_meta WHERE key = 'origin'").fetchone()
+            row = first_row(con, "SELECT value FROM scorecard_meta WHERE key = 'origin'")
             marker = row[0] if row else None
-        has_data = "evaluations" in tables and con.execute("SELECT count(*) FROM evaluations").fetchone()[0] > 0  # type: ignore[index]
+        has_data = "evaluations" in tables and first_row(con, "SELECT count(*) FROM evaluations")[0] > 0  # type: ignore[index]
     finally:
         con.close()
     if marker != DEMO_MARKER and has_data:
@@ -295,7 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", metavar="DIR", help="ruleset folder (default: bundled rules/crcd)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--no-serve", action="store_true", help="build the database and users, do not start the dashboard")
+    p.add_argument(
+        "--no-serve", action="store_true", help="build the database and users, do not start the dashboard"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("import", help="import evaluation exports, then re-score")
@@ -343,7 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("username")
     a.add_argument("--role", required=True, choices=["agent", "team_leader", "quality_manager"])
     a.add_argument("--agent", metavar="AGENT_ID", help="for role agent: the agent_id this user is")
-    a.add_argument("--team", action="append", metavar="TEAM", help="for role team_leader: a team in scope (repeat)")
+    a.add_argument(
+        "--team", action="append", metavar="TEAM", help="for role team_leader: a team in scope (repeat)"
+    )
     a.add_argument("--password", help="password (else $SCORECARD_PASSWORD, else prompted)")
     _add_db(a)
     a.set_defaults(func=cmd_users)

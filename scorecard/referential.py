@@ -81,7 +81,9 @@ def _parse(path: Path, name: str) -> Referential:
     for key, transversal in (("competencies", False), ("transversal", True)):
         for c in raw.get(key, []):
             comps[c["code"]] = Competency(
-                code=c["code"], fr=c["fr"], en=c["en"],
+                code=c["code"],
+                fr=c["fr"],
+                en=c["en"],
                 criteria=tuple(Criterion(**k) for k in c["criteria"]),
                 transversal=transversal,
             )

@@ -16,8 +16,9 @@ from scorecard.store import open_db
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m scorecard ARGS`` as a user would, capturing output."""
     full_env = dict(os.environ)
     full_env.pop("SCORECARD_DB", None)
@@ -25,7 +26,11 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "scorecard", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -45,11 +50,17 @@ def make_db(path: Path, columns: dict[str, str], rows: list[dict]) -> duckdb.Duc
         con.execute(f'ALTER TABLE evaluations ADD COLUMN "{name}" {typ}')
     for i, row in enumerate(rows):
         record = {
-            "evaluation_id": f"e{i + 1}", "interaction_id": f"i{i + 1}", "agent_id": "a1",
-            "interaction_at": "2026-05-10 10:00:00", "team": "T1", "is_calibration": False,
+            "evaluation_id": f"e{i + 1}",
+            "interaction_id": f"i{i + 1}",
+            "agent_id": "a1",
+            "interaction_at": "2026-05-10 10:00:00",
+            "team": "T1",
+            "is_calibration": False,
         } | row
         cols = ", ".join(f'"{k}"' for k in record)
-        con.execute(f"INSERT INTO evaluations ({cols}) VALUES ({', '.join('?' * len(record))})", list(record.values()))
+        con.execute(
+            f"INSERT INTO evaluations ({cols}) VALUES ({', '.join('?' * len(record))})", list(record.values())
+        )
     return con
 
 

@@ -19,9 +19,11 @@ def _csv(tmp_path: Path, text: str = RECORDS, name: str = "records.csv") -> Path
 
 
 def _rules(tmp_path: Path, check: str = "greeting") -> Path:
-    return write_ruleset(tmp_path / "rs", 'name: t\nversion: "1"\n', {
-        "r.yaml": f"rules:\n  - {{id: greeting, competency: CT1, criterion: 1, check: {check}}}\n"
-    })
+    return write_ruleset(
+        tmp_path / "rs",
+        'name: t\nversion: "1"\n',
+        {"r.yaml": f"rules:\n  - {{id: greeting, competency: CT1, criterion: 1, check: {check}}}\n"},
+    )
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -82,12 +84,19 @@ def test_database_held_by_another_process_gives_a_clear_message(tmp_path: Path) 
     db = tmp_path / "d.duckdb"
     run_cli("import", str(_csv(tmp_path)), "--db", str(db))
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        r = run_cli("import", str(_csv(tmp_path, RECORDS.replace("e1,i1", "e3,i3"), "x.csv")), "--db", str(db))
+        r = run_cli(
+            "import", str(_csv(tmp_path, RECORDS.replace("e1,i1", "e3,i3"), "x.csv")), "--db", str(db)
+        )
         assert r.returncode == 1
         assert "database busy" in r.stderr
     finally:

@@ -44,7 +44,9 @@ def _by_evaluation(db: Path) -> dict[str, dict[str, str]]:
 @pytest.mark.parametrize("vector_id", ["genesys_group_weights", "genesys_na_is_zero_of_zero"])
 def test_genesys_points_with_group_weights(tmp_path: Path, vector_id: str) -> None:
     rows = _by_evaluation(_pipeline(tmp_path, "genesys"))
-    assert float(rows[vector_id]["score"]) == pytest.approx(VECTORS[vector_id]["expect"]["score"], abs=TOLERANCE)
+    assert float(rows[vector_id]["score"]) == pytest.approx(
+        VECTORS[vector_id]["expect"]["score"], abs=TOLERANCE
+    )
 
 
 def test_zendesk_iqs_is_the_mean_of_reviews(tmp_path: Path) -> None:
@@ -61,7 +63,9 @@ def test_zendesk_iqs_is_the_mean_of_reviews(tmp_path: Path) -> None:
 
 def test_zendesk_rating_scale(tmp_path: Path) -> None:
     row = _by_evaluation(_pipeline(tmp_path, "zendesk_scale"))["zendesk_rating_scale"]
-    assert float(row["score"]) == pytest.approx(VECTORS["zendesk_rating_scale"]["expect"]["score"], abs=TOLERANCE)
+    assert float(row["score"]) == pytest.approx(
+        VECTORS["zendesk_rating_scale"]["expect"]["score"], abs=TOLERANCE
+    )
 
 
 def test_zendesk_critical_category_below_half_zeroes_the_review(tmp_path: Path) -> None:

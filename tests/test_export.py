@@ -20,20 +20,85 @@ from tests.conftest import make_db, run_cli, write_ruleset
 EVIL = ['=HYPERLINK("http://example.invalid","clic")', "+33 6 12", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
 CONTRACT = {
-    "evaluation_scores": ["evaluation_id", "interaction_id", "agent_id", "team", "period", "evaluator_id",
-                          "is_calibration", "score", "score_before_fatal", "fatal_failed", "critical_score",
-                          "n_pass", "n_fail", "n_na", "ruleset", "ruleset_version"],
-    "rule_outcomes": ["evaluation_id", "rule_id", "competency", "criterion", "outcome", "value", "weight",
-                      "critical", "fatal"],
-    "agent_scorecards": ["agent_id", "team", "period", "quality_score", "critical_score", "fatal_rate",
-                         "n_evaluations", "ruleset", "ruleset_version"],
-    "competency_scores": ["agent_id", "period", "competency", "score", "pass_rate", "ci_low", "ci_high",
-                          "n_outcomes", "n_passed", "n_evaluations", "mastery", "ruleset", "ruleset_version"],
-    "team_scorecards": ["team", "period", "quality_score", "critical_score", "fatal_rate", "n_evaluations",
-                        "n_agents", "ruleset", "ruleset_version"],
+    "evaluation_scores": [
+        "evaluation_id",
+        "interaction_id",
+        "agent_id",
+        "team",
+        "period",
+        "evaluator_id",
+        "is_calibration",
+        "score",
+        "score_before_fatal",
+        "fatal_failed",
+        "critical_score",
+        "n_pass",
+        "n_fail",
+        "n_na",
+        "ruleset",
+        "ruleset_version",
+    ],
+    "rule_outcomes": [
+        "evaluation_id",
+        "rule_id",
+        "competency",
+        "criterion",
+        "outcome",
+        "value",
+        "weight",
+        "critical",
+        "fatal",
+    ],
+    "agent_scorecards": [
+        "agent_id",
+        "team",
+        "period",
+        "quality_score",
+        "critical_score",
+        "fatal_rate",
+        "n_evaluations",
+        "ruleset",
+        "ruleset_version",
+    ],
+    "competency_scores": [
+        "agent_id",
+        "period",
+        "competency",
+        "score",
+        "pass_rate",
+        "ci_low",
+        "ci_high",
+        "n_outcomes",
+        "n_passed",
+        "n_evaluations",
+        "mastery",
+        "ruleset",
+        "ruleset_version",
+    ],
+    "team_scorecards": [
+        "team",
+        "period",
+        "quality_score",
+        "critical_score",
+        "fatal_rate",
+        "n_evaluations",
+        "n_agents",
+        "ruleset",
+        "ruleset_version",
+    ],
     "rejects": ["file", "line", "column", "value", "reason", "imported_at"],
-    "imports": ["file", "sha256", "rows", "new", "replaced", "unchanged", "rejected", "skipped", "profile",
-                "imported_at"],
+    "imports": [
+        "file",
+        "sha256",
+        "rows",
+        "new",
+        "replaced",
+        "unchanged",
+        "rejected",
+        "skipped",
+        "profile",
+        "imported_at",
+    ],
 }
 
 
@@ -42,14 +107,23 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "export.duckdb"
     cols = {"greeting": "BOOLEAN", "greeting__comment": "VARCHAR"}
     rows = [
-        {"agent_id": "a1", "team": EVIL[0], "greeting": True, "greeting__comment": EVIL[i % len(EVIL)],
-         "interaction_at": f"2026-05-{i + 1:02d} 09:15:00", "evaluator_id": "=cmd|' /C calc'!A0"}
+        {
+            "agent_id": "a1",
+            "team": EVIL[0],
+            "greeting": True,
+            "greeting__comment": EVIL[i % len(EVIL)],
+            "interaction_at": f"2026-05-{i + 1:02d} 09:15:00",
+            "evaluator_id": "=cmd|' /C calc'!A0",
+        }
         for i in range(6)
     ] + [{"agent_id": "a2", "team": "Nord", "greeting": False, "interaction_at": "2026-06-01 10:00:00"}]
     con = make_db(path, cols, rows)
     rs = load_ruleset(
-        write_ruleset(tmp_path / "rs", 'name: t\nversion: "1"\n',
-                      {"r.yaml": "rules:\n  - {id: greeting, competency: CT1, criterion: 1, check: greeting}\n"}),
+        write_ruleset(
+            tmp_path / "rs",
+            'name: t\nversion: "1"\n',
+            {"r.yaml": "rules:\n  - {id: greeting, competency: CT1, criterion: 1, check: greeting}\n"},
+        ),
         known_columns=cols,
     )
     score(con, rs)
@@ -84,7 +158,9 @@ def test_csv_cells_cannot_start_a_formula(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "outcomes.csv"
     r = run_cli("export", "rule_outcomes", "--db", str(db), "--out", str(out))
     assert r.returncode == 0, r.stderr
-    comments = [row["comment"] for row in csv.DictReader(out.open(encoding="utf-8", newline="")) if row["comment"]]
+    comments = [
+        row["comment"] for row in csv.DictReader(out.open(encoding="utf-8", newline="")) if row["comment"]
+    ]
     assert sorted(comments) == sorted("'" + e for e in EVIL)
     r = run_cli("export", "evaluation_scores", "--db", str(db))
     for row in csv.DictReader(io.StringIO(r.stdout)):

@@ -8,7 +8,11 @@ import pytest
 from scorecard.rules import ExpressionError, check_expression
 
 COLUMNS = {
-    "a": "BIGINT", "b": "BOOLEAN", "s": "VARCHAR", "ts": "TIMESTAMP", "x": "DOUBLE",
+    "a": "BIGINT",
+    "b": "BOOLEAN",
+    "s": "VARCHAR",
+    "ts": "TIMESTAMP",
+    "x": "DOUBLE",
     "evaluation_id": "VARCHAR",
 }
 
@@ -91,7 +95,9 @@ def test_allowed_expressions_are_regenerated(text: str, expect: str, sql: str | 
     if sql is not None:
         assert checked.sql == sql
     con = duckdb.connect()
-    con.execute("CREATE TABLE t (a BIGINT, b BOOLEAN, s VARCHAR, ts TIMESTAMP, x DOUBLE, evaluation_id VARCHAR)")
+    con.execute(
+        "CREATE TABLE t (a BIGINT, b BOOLEAN, s VARCHAR, ts TIMESTAMP, x DOUBLE, evaluation_id VARCHAR)"
+    )
     con.execute("INSERT INTO t VALUES (2, true, 'Oui', '2026-05-04 09:30', 7.5, 'e1')")
     con.execute(f"SELECT {checked.sql} FROM t").fetchall()
 

@@ -18,7 +18,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     r = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert r.returncode == 0, r.stderr
     (whl,) = out.glob("scorecard-*.whl")
@@ -40,14 +42,24 @@ def test_installed_wheel_checks_its_bundled_ruleset_outside_the_checkout(wheel: 
     target = tmp_path / "site"
     r = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert r.returncode == 0, r.stderr
     env = dict(os.environ, PYTHONPATH=str(target))
     r = subprocess.run(
-        [sys.executable, "-c", "import scorecard.resources as r, sys; print(r.default_rules_dir()); "
-         "sys.argv=['scorecard', 'rules', 'check']; from scorecard.cli import main; sys.exit(main())"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            "import scorecard.resources as r, sys; print(r.default_rules_dir()); "
+            "sys.argv=['scorecard', 'rules', 'check']; from scorecard.cli import main; sys.exit(main())",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert str(target) in r.stdout.splitlines()[0]

@@ -23,23 +23,31 @@ def isnull(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is __import__("pandas").NA
 
 
-THREE_RULES = {"r.yaml": """
+THREE_RULES = {
+    "r.yaml": """
     rules:
       - {id: q1, competency: CP4, criterion: 1, check: q1, weight: 2}
       - {id: q2, competency: CP4, criterion: 2, check: q2}
       - {id: q3, competency: CT1, criterion: 1, check: q3, critical: true}
-"""}
+"""
+}
 
 
 def test_points_and_sections_differ_as_the_formulas_say(tmp_path: Path) -> None:
     rows = [{"q1": True, "q2": False, "q3": False}]
     cols = {"q1": "BOOLEAN", "q2": "BOOLEAN", "q3": "BOOLEAN"}
     con = make_db(tmp_path / "p.duckdb", cols, rows)
-    rs_points = load_ruleset(write_ruleset(tmp_path / "points", 'name: p\nversion: "1"\n', THREE_RULES),
-                             known_columns=cols)
-    rs_sections = load_ruleset(write_ruleset(
-        tmp_path / "sections", 'name: s\nversion: "1"\nscoring: {evaluation: sections}\ncompetency_weights: {CT1: 3}\n',
-        THREE_RULES), known_columns=cols)
+    rs_points = load_ruleset(
+        write_ruleset(tmp_path / "points", 'name: p\nversion: "1"\n', THREE_RULES), known_columns=cols
+    )
+    rs_sections = load_ruleset(
+        write_ruleset(
+            tmp_path / "sections",
+            'name: s\nversion: "1"\nscoring: {evaluation: sections}\ncompetency_weights: {CT1: 3}\n',
+            THREE_RULES,
+        ),
+        known_columns=cols,
+    )
     score(con, rs_points)
     (p,) = scores(con).values()
     # points: (2*1 + 1*0 + 1*0) / (2 + 1 + 1)
@@ -55,7 +63,12 @@ def test_points_and_sections_differ_as_the_formulas_say(tmp_path: Path) -> None:
 def test_all_not_applicable_gives_no_score(tmp_path: Path) -> None:
     cols = {"q1": "BOOLEAN", "q2": "BOOLEAN", "q3": "BOOLEAN"}
     con = make_db(tmp_path / "d.duckdb", cols, [{"q1": None, "q2": None, "q3": None}])
-    report = score(con, load_ruleset(write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', THREE_RULES), known_columns=cols))
+    report = score(
+        con,
+        load_ruleset(
+            write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', THREE_RULES), known_columns=cols
+        ),
+    )
     (row,) = scores(con).values()
     assert isnull(row["score"]) and isnull(row["critical_score"])
     assert row["n_na"] == 3 and not row["fatal_failed"]
@@ -67,17 +80,26 @@ def test_all_not_applicable_gives_no_score(tmp_path: Path) -> None:
 
 def test_fatal_and_critical_on_one_rule(tmp_path: Path) -> None:
     cols = {"identity": "BOOLEAN", "greeting": "BOOLEAN"}
-    rules = {"r.yaml": """
+    rules = {
+        "r.yaml": """
         rules:
           - {id: identity, competency: CP4, criterion: 1, check: identity, fatal: true, critical: true}
           - {id: greeting, competency: CT1, criterion: 1, check: greeting, weight: 3}
-    """}
-    con = make_db(tmp_path / "d.duckdb", cols, [
-        {"identity": False, "greeting": True},
-        {"identity": True, "greeting": True},
-        {"identity": None, "greeting": True},
-    ])
-    score(con, load_ruleset(write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', rules), known_columns=cols))
+    """
+    }
+    con = make_db(
+        tmp_path / "d.duckdb",
+        cols,
+        [
+            {"identity": False, "greeting": True},
+            {"identity": True, "greeting": True},
+            {"identity": None, "greeting": True},
+        ],
+    )
+    score(
+        con,
+        load_ruleset(write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', rules), known_columns=cols),
+    )
     e = scores(con)
     assert e["e1"]["fatal_failed"] and e["e1"]["score"] == 0.0
     assert e["e1"]["score_before_fatal"] == pytest.approx(75.0)
@@ -93,31 +115,54 @@ def test_fatal_and_critical_on_one_rule(tmp_path: Path) -> None:
 
 def test_na_fail_turns_blanks_into_failures_even_for_fatal_rules(tmp_path: Path) -> None:
     cols = {"identity": "BOOLEAN", "greeting": "BOOLEAN"}
-    rules = {"r.yaml": """
+    rules = {
+        "r.yaml": """
         when: channel = 'phone'
         rules:
           - {id: identity, competency: CP4, criterion: 1, check: identity, fatal: true}
           - {id: greeting, competency: CT1, criterion: 1, check: greeting}
-    """}
-    con = make_db(tmp_path / "d.duckdb", cols, [
-        {"identity": None, "greeting": True, "channel": "phone"},
-        {"identity": None, "greeting": True, "channel": "email"},
-    ])
-    score(con, load_ruleset(write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\nscoring: {na: fail}\n', rules), known_columns=cols))
+    """
+    }
+    con = make_db(
+        tmp_path / "d.duckdb",
+        cols,
+        [
+            {"identity": None, "greeting": True, "channel": "phone"},
+            {"identity": None, "greeting": True, "channel": "email"},
+        ],
+    )
+    score(
+        con,
+        load_ruleset(
+            write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\nscoring: {na: fail}\n', rules),
+            known_columns=cols,
+        ),
+    )
     e = scores(con)
-    assert e["e1"]["fatal_failed"] and e["e1"]["score"] == 0.0 and e["e1"]["score_before_fatal"] == pytest.approx(50.0)
+    assert (
+        e["e1"]["fatal_failed"]
+        and e["e1"]["score"] == 0.0
+        and e["e1"]["score_before_fatal"] == pytest.approx(50.0)
+    )
     # outside the `when` scope a rule stays na even under na: fail
     assert isnull(e["e2"]["score"]) and e["e2"]["n_na"] == 2
 
 
 def test_score_rules_clamp_and_use_pass_mark(tmp_path: Path) -> None:
     cols = {"rating": "DOUBLE"}
-    rules = {"r.yaml": """
+    rules = {
+        "r.yaml": """
         rules:
           - {id: rating, competency: CT1, criterion: 1, score: (rating - 1) / 4.0, pass_mark: 0.6}
-    """}
-    con = make_db(tmp_path / "d.duckdb", cols, [{"rating": 7.0}, {"rating": -3.0}, {"rating": 3.0}, {"rating": 4.0}])
-    score(con, load_ruleset(write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', rules), known_columns=cols))
+    """
+    }
+    con = make_db(
+        tmp_path / "d.duckdb", cols, [{"rating": 7.0}, {"rating": -3.0}, {"rating": 3.0}, {"rating": 4.0}]
+    )
+    score(
+        con,
+        load_ruleset(write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', rules), known_columns=cols),
+    )
     e = scores(con)
     assert [e[k]["score"] for k in ("e1", "e2", "e3", "e4")] == pytest.approx([100.0, 0.0, 50.0, 75.0])
     assert [e[k]["n_pass"] for k in ("e1", "e2", "e3", "e4")] == [1, 0, 0, 1]
@@ -143,7 +188,10 @@ def test_competency_aggregate_wilson_interval_and_mastery(tmp_path: Path) -> Non
     con = make_db(tmp_path / "d.duckdb", cols, rows)
     settings = 'name: p\nversion: "1"\nmastery: {acquired: 80, developing: 60, min_evaluations: 5}\n'
     score(con, load_ruleset(write_ruleset(tmp_path / "rs", settings, THREE_RULES), known_columns=cols))
-    comp = {(r["agent_id"], r["competency"]): r for r in fetch_table(con, "competency_scores", Filters()).to_dict("records")}
+    comp = {
+        (r["agent_id"], r["competency"]): r
+        for r in fetch_table(con, "competency_scores", Filters()).to_dict("records")
+    }
     a1 = comp[("a1", "CP4")]
     q1_pass = sum(1 for i in range(12) if i % 4 != 0)  # 9
     q2_pass = sum(1 for i in range(12) if i % 3 != 0)  # 8
@@ -157,7 +205,9 @@ def test_competency_aggregate_wilson_interval_and_mastery(tmp_path: Path) -> Non
     assert ("a2", "CT1") not in comp  # no scored outcome, no row
 
 
-def test_competency_weight_zero_leaves_the_evaluation_score_but_keeps_competency_scores(tmp_path: Path) -> None:
+def test_competency_weight_zero_leaves_the_evaluation_score_but_keeps_competency_scores(
+    tmp_path: Path,
+) -> None:
     cols = {"q1": "BOOLEAN", "q2": "BOOLEAN", "q3": "BOOLEAN"}
     con = make_db(tmp_path / "d.duckdb", cols, [{"q1": True, "q2": True, "q3": False}])
     settings = 'name: p\nversion: "1"\ncompetency_weights: {CT1: 0}\n'
@@ -172,7 +222,11 @@ def test_new_version_keeps_old_results_and_same_version_replaces(tmp_path: Path)
     cols = {"q1": "BOOLEAN", "q2": "BOOLEAN", "q3": "BOOLEAN"}
     con = make_db(tmp_path / "d.duckdb", cols, [{"q1": True, "q2": False, "q3": True}])
     v1 = write_ruleset(tmp_path / "v1", 'name: grid\nversion: "1"\n', THREE_RULES)
-    v2 = write_ruleset(tmp_path / "v2", 'name: grid\nversion: "2"\n', {"r.yaml": THREE_RULES["r.yaml"].replace("weight: 2", "weight: 1")})
+    v2 = write_ruleset(
+        tmp_path / "v2",
+        'name: grid\nversion: "2"\n',
+        {"r.yaml": THREE_RULES["r.yaml"].replace("weight: 2", "weight: 1")},
+    )
     score(con, load_ruleset(v1, known_columns=cols))
     score(con, load_ruleset(v2, known_columns=cols))
     first = fetch_table(con, "evaluation_scores", Filters(ruleset="grid@1"))["score"].tolist()
@@ -181,18 +235,25 @@ def test_new_version_keeps_old_results_and_same_version_replaces(tmp_path: Path)
     again = score(con, load_ruleset(v1, known_columns=cols))
     assert again.replaced_previous
     assert con.execute("SELECT count(*) FROM evaluation_scores").fetchone()[0] == 2
-    assert con.execute("SELECT name || '@' || version FROM rulesets WHERE is_current").fetchone()[0] == "grid@1"
+    assert (
+        con.execute("SELECT name || '@' || version FROM rulesets WHERE is_current").fetchone()[0] == "grid@1"
+    )
 
 
 def test_declared_column_missing_or_of_another_type(tmp_path: Path) -> None:
     con = make_db(tmp_path / "d.duckdb", {"rating": "VARCHAR"}, [{"rating": "4"}, {"rating": "quatre"}])
     settings = 'name: p\nversion: "1"\ncolumns: {rating: integer, absent: boolean}\n'
-    rules = {"r.yaml": """
+    rules = {
+        "r.yaml": """
         rules:
           - {id: rating, competency: CT1, criterion: 1, score: rating / 4.0}
           - {id: absent, competency: CT1, criterion: 2, check: absent}
-    """}
-    report = score(con, load_ruleset(write_ruleset(tmp_path / "rs", settings, rules), known_columns={"rating": "VARCHAR"}))
+    """
+    }
+    report = score(
+        con,
+        load_ruleset(write_ruleset(tmp_path / "rs", settings, rules), known_columns={"rating": "VARCHAR"}),
+    )
     assert report.missing_columns == {"absent": ["absent"]}
     assert report.cast_failures == {"rating": 1}
     e = scores(con)
@@ -202,12 +263,21 @@ def test_declared_column_missing_or_of_another_type(tmp_path: Path) -> None:
 
 def test_calibration_evaluations_stay_out_of_scorecards(tmp_path: Path) -> None:
     cols = {"q1": "BOOLEAN", "q2": "BOOLEAN", "q3": "BOOLEAN"}
-    con = make_db(tmp_path / "d.duckdb", cols, [
-        {"q1": True, "q2": True, "q3": True, "team": "Old", "interaction_at": "2026-05-01 09:00:00"},
-        {"q1": False, "q2": False, "q3": False, "is_calibration": True, "team": "Cal"},
-        {"q1": True, "q2": False, "q3": True, "team": "New", "interaction_at": "2026-05-20 09:00:00"},
-    ])
-    score(con, load_ruleset(write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', THREE_RULES), known_columns=cols))
+    con = make_db(
+        tmp_path / "d.duckdb",
+        cols,
+        [
+            {"q1": True, "q2": True, "q3": True, "team": "Old", "interaction_at": "2026-05-01 09:00:00"},
+            {"q1": False, "q2": False, "q3": False, "is_calibration": True, "team": "Cal"},
+            {"q1": True, "q2": False, "q3": True, "team": "New", "interaction_at": "2026-05-20 09:00:00"},
+        ],
+    )
+    score(
+        con,
+        load_ruleset(
+            write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', THREE_RULES), known_columns=cols
+        ),
+    )
     (card,) = fetch_table(con, "agent_scorecards", Filters()).to_dict("records")
     assert card["n_evaluations"] == 2
     assert card["quality_score"] == pytest.approx((100 + 75) / 2)
@@ -218,8 +288,16 @@ def test_calibration_evaluations_stay_out_of_scorecards(tmp_path: Path) -> None:
 
 def test_cast_in_a_rule_makes_unreadable_values_na_instead_of_failing_the_run(tmp_path: Path) -> None:
     con = make_db(tmp_path / "d.duckdb", {"code": "VARCHAR"}, [{"code": "12"}, {"code": "douze"}])
-    rules = {"r.yaml": "rules:\n  - {id: code, competency: CT4, criterion: 1, check: CAST(code AS INTEGER) > 10}\n"}
-    score(con, load_ruleset(write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', rules), known_columns={"code": "VARCHAR"}))
+    rules = {
+        "r.yaml": "rules:\n  - {id: code, competency: CT4, criterion: 1, check: CAST(code AS INTEGER) > 10}\n"
+    }
+    score(
+        con,
+        load_ruleset(
+            write_ruleset(tmp_path / "rs", 'name: p\nversion: "1"\n', rules),
+            known_columns={"code": "VARCHAR"},
+        ),
+    )
     e = scores(con)
     assert e["e1"]["score"] == pytest.approx(100.0)
     assert isnull(e["e2"]["score"])

@@ -24,7 +24,9 @@ FRAME_TABLES = ("calibration", "evaluators")
 TABLE_NAMES = tuple(TABLES) + FRAME_TABLES
 
 
-def table_query(con: duckdb.DuckDBPyConnection, name: str, filters: Filters) -> tuple[str, list] | pd.DataFrame:
+def table_query(
+    con: duckdb.DuckDBPyConnection, name: str, filters: Filters
+) -> tuple[str, list] | pd.DataFrame:
     """The selection of table ``name``: SQL with parameters, or a frame for calibration tables."""
     if name in TABLES:
         return TABLES[name](con, filters)

@@ -20,6 +20,7 @@ import pandas as pd
 from scorecard.errors import UserError
 from scorecard.reports._safety import neutralise_sql
 from scorecard.scoring._compile import lit, q
+from scorecard.store import first_row
 
 EXCEL_MAX_ROWS = 1_048_575
 _TEMP = "_scorecard_export"
@@ -63,7 +64,7 @@ def write_table(
     """Write the selection to ``out`` (``None`` or ``-``: CSV on stdout). Returns the row count."""
     table = materialise(con, source)
     try:
-        (n_rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[misc]
+        (n_rows,) = first_row(con, f"SELECT count(*) FROM {table}")  # type: ignore[misc]
         to_stdout = out is None or str(out) == "-"
         if to_stdout and fmt != "csv":
             raise UserError(f"--format {fmt} needs --out PATH (only CSV goes to stdout)")

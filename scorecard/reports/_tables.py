@@ -15,6 +15,7 @@ import duckdb
 from scorecard.errors import UserError
 from scorecard.scoring import resolve_ruleset_id, rule_outcomes_sql, stored_ruleset
 from scorecard.scoring._compile import lit
+from scorecard.store import first_row
 
 Z95 = 1.959964
 
@@ -34,7 +35,13 @@ class Filters:
 
 
 def _is_period(text: str) -> bool:
-    return len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12
+    return (
+        len(text) == 7
+        and text[4] == "-"
+        and text[:4].isdigit()
+        and text[5:].isdigit()
+        and 1 <= int(text[5:]) <= 12
+    )
 
 
 def wilson_sql(k: str, n: str, z: float = Z95) -> tuple[str, str]:
@@ -50,9 +57,9 @@ def wilson_sql(k: str, n: str, z: float = Z95) -> tuple[str, str]:
 
 
 def _ruleset_row(con: duckdb.DuckDBPyConnection, rid: int) -> tuple[str, str, dict]:
-    name, version, settings = con.execute(
-        "SELECT name, version, settings FROM rulesets WHERE ruleset_id = ?", [rid]
-    ).fetchone()  # type: ignore[misc]
+    name, version, settings = first_row(
+        con, "SELECT name, version, settings FROM rulesets WHERE ruleset_id = ?", [rid]
+    )  # type: ignore[misc]
     return name, version, json.loads(settings)
 
 
@@ -81,9 +88,10 @@ def evaluation_scores(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, 
 
 def _scorecard_measures(aggregate: str) -> str:
     quality = (
-        "avg(score)" if aggregate == "mean"
+        "avg(score)"
+        if aggregate == "mean"
         else "100.0 * sum(score_num) FILTER (WHERE score IS NOT NULL) "
-             "/ nullif(sum(score_den) FILTER (WHERE score IS NOT NULL), 0)"
+        "/ nullif(sum(score_den) FILTER (WHERE score IS NOT NULL), 0)"
     )
     return f"""
         {quality} AS quality_score,
@@ -199,7 +207,10 @@ def rule_outcomes(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list
 
 
 def rejects(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list]:
-    return 'SELECT file, line, "column", value, reason, imported_at FROM rejects ORDER BY imported_at, file, line', []
+    return (
+        'SELECT file, line, "column", value, reason, imported_at FROM rejects ORDER BY imported_at, file, line',
+        [],
+    )
 
 
 def imports(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list]:

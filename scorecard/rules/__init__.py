@@ -6,7 +6,12 @@ Public API::
     failures = run_examples(ruleset)
 """
 
-from scorecard.rules._expressions import ALLOWED_FUNCTIONS, CheckedExpression, ExpressionError, check_expression
+from scorecard.rules._expressions import (
+    ALLOWED_FUNCTIONS,
+    CheckedExpression,
+    ExpressionError,
+    check_expression,
+)
 from scorecard.rules._models import DUCKDB_TYPES, RulesetSettings
 from scorecard.rules._ruleset import Rule, Ruleset, load_ruleset
 

@@ -44,11 +44,36 @@ _FUNCTION_NODES: dict[type[exp.Expression], str] = {
 _ANONYMOUS_ALLOWED = {"date_part"}
 
 _STRUCTURAL_NODES: tuple[type[exp.Expression], ...] = (
-    exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren,
-    exp.And, exp.Or, exp.Not, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
-    exp.Is, exp.In, exp.Between, exp.Like, exp.ILike,
-    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Neg,
-    exp.Case, exp.If, exp.Cast, exp.DataType,
+    exp.Column,
+    exp.Identifier,
+    exp.Literal,
+    exp.Boolean,
+    exp.Null,
+    exp.Paren,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.Is,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.ILike,
+    exp.Add,
+    exp.Sub,
+    exp.Mul,
+    exp.Div,
+    exp.Mod,
+    exp.Neg,
+    exp.Case,
+    exp.If,
+    exp.Cast,
+    exp.DataType,
 )
 
 ALLOWED_FUNCTIONS = sorted(set(_FUNCTION_NODES.values()) | _ANONYMOUS_ALLOWED)
@@ -150,11 +175,18 @@ def _check_nodes(tree: exp.Expression, columns: dict[str, str], *, allow_try_cas
         if allow_try_cast and type(node) is exp.TryCast:
             continue
         if isinstance(node, exp.Column):
-            if node.table or node.args.get("db") or node.args.get("catalog") or not isinstance(node.this, exp.Identifier):
+            if (
+                node.table
+                or node.args.get("db")
+                or node.args.get("catalog")
+                or not isinstance(node.this, exp.Identifier)
+            ):
                 raise ExpressionError(f"qualified names are not allowed: {node.sql(dialect='duckdb')}")
             name = node.name
             if name not in columns:
-                raise ExpressionError(f"unknown column '{name}' (neither stored in the data nor declared under columns:)")
+                raise ExpressionError(
+                    f"unknown column '{name}' (neither stored in the data nor declared under columns:)"
+                )
             used.add(name)
         elif isinstance(node, exp.Identifier):
             parent = node.parent
@@ -177,7 +209,9 @@ def _check_nodes(tree: exp.Expression, columns: dict[str, str], *, allow_try_cas
         elif isinstance(node, exp.Anonymous):
             fname = str(node.this).lower()
             if fname not in _ANONYMOUS_ALLOWED:
-                raise ExpressionError(f"function {fname}() is not allowed (allowed: {', '.join(ALLOWED_FUNCTIONS)})")
+                raise ExpressionError(
+                    f"function {fname}() is not allowed (allowed: {', '.join(ALLOWED_FUNCTIONS)})"
+                )
         elif type(node) not in _FUNCTION_NODES and type(node) not in _STRUCTURAL_NODES:
             # exact classes only: a subclass of an allowed node (TryCast, a dialect variant)
             # is not the node we allowed
@@ -243,8 +277,21 @@ def _bind_type(sql: str, columns: dict[str, str], used: set[str]) -> str:
     return str(row[1])
 
 
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
-            "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+)
 
 
 def _check_result_type(duckdb_type: str, expect: str) -> None:

@@ -116,7 +116,11 @@ def load_ruleset(path: str | Path, *, known_columns: dict[str, str] | None = Non
             errors.append(doc.error(("competency_weights", code), f"unknown competency {code!r}"))
     for col in settings.columns:
         if col in CANONICAL_COLUMNS or col.startswith("_"):
-            errors.append(doc.error(("columns", col), f"{col!r} is a canonical or internal column; it cannot be declared"))
+            errors.append(
+                doc.error(
+                    ("columns", col), f"{col!r} is a canonical or internal column; it cannot be declared"
+                )
+            )
 
     column_types = _column_types(known_columns, settings)
     rules: list[Rule] = []
@@ -205,10 +209,12 @@ def _load_rule_file(
         criterion = referential.criterion_index(competency, rm.criterion)
         if criterion is None:
             n = len(referential.competencies[competency].criteria)
-            errors.append(doc.error(
-                loc + ("criterion",),
-                f"unknown criterion {rm.criterion!r} of {competency} (give 1..{n} or the exact French text)",
-            ))
+            errors.append(
+                doc.error(
+                    loc + ("criterion",),
+                    f"unknown criterion {rm.criterion!r} of {competency} (give 1..{n} or the exact French text)",
+                )
+            )
         if (rm.check is None) == (rm.score is None):
             errors.append(doc.error(loc, "exactly one of 'check' or 'score' is required"))
             continue
@@ -232,28 +238,30 @@ def _load_rule_file(
             continue
         whens = [w.sql for w in (file_when, rule_when) if w is not None]
         crit = referential.competencies[competency].criteria[criterion - 1]
-        out.append(Rule(
-            id=rm.id,
-            competency=competency,
-            criterion=criterion,
-            criterion_fr=crit.fr,
-            label_fr=rm.label.fr if rm.label else crit.fr,
-            label_en=rm.label.en if rm.label else crit.en,
-            kind=kind,
-            value_sql=value.sql,
-            when_sql=" AND ".join(f"({w})" for w in whens) if whens else None,
-            pass_mark=rm.pass_mark if rm.pass_mark is not None else 1.0,
-            weight=rm.weight,
-            competency_weight=settings.competency_weights.get(competency, 1.0),
-            critical=rm.critical,
-            fatal=rm.fatal,
-            columns=value.columns
-            | (file_when.columns if file_when else frozenset())
-            | (rule_when.columns if rule_when else frozenset()),
-            examples=tuple(rm.examples),
-            file=doc.file,
-            line=doc.line_of(loc + ("id",)),
-        ))
+        out.append(
+            Rule(
+                id=rm.id,
+                competency=competency,
+                criterion=criterion,
+                criterion_fr=crit.fr,
+                label_fr=rm.label.fr if rm.label else crit.fr,
+                label_en=rm.label.en if rm.label else crit.en,
+                kind=kind,
+                value_sql=value.sql,
+                when_sql=" AND ".join(f"({w})" for w in whens) if whens else None,
+                pass_mark=rm.pass_mark if rm.pass_mark is not None else 1.0,
+                weight=rm.weight,
+                competency_weight=settings.competency_weights.get(competency, 1.0),
+                critical=rm.critical,
+                fatal=rm.fatal,
+                columns=value.columns
+                | (file_when.columns if file_when else frozenset())
+                | (rule_when.columns if rule_when else frozenset()),
+                examples=tuple(rm.examples),
+                file=doc.file,
+                line=doc.line_of(loc + ("id",)),
+            )
+        )
     return out
 
 
@@ -264,10 +272,17 @@ def _content_hash(settings: RulesetSettings, rules: list[Rule]) -> str:
         "rules": sorted(
             (
                 {
-                    "id": r.id, "competency": r.competency, "criterion": r.criterion,
-                    "kind": r.kind, "value": r.value_sql, "when": r.when_sql,
-                    "pass_mark": r.pass_mark, "weight": r.weight, "critical": r.critical,
-                    "fatal": r.fatal, "label": [r.label_fr, r.label_en],
+                    "id": r.id,
+                    "competency": r.competency,
+                    "criterion": r.criterion,
+                    "kind": r.kind,
+                    "value": r.value_sql,
+                    "when": r.when_sql,
+                    "pass_mark": r.pass_mark,
+                    "weight": r.weight,
+                    "critical": r.critical,
+                    "fatal": r.fatal,
+                    "label": [r.label_fr, r.label_en],
                 }
                 for r in rules
             ),

@@ -79,7 +79,9 @@ def _convert(node: yaml.Node, loc: Location, lines: dict[Location, int], file: s
         for key_node, value_node in node.value:
             key = _scalar(key_node)
             if key in out:
-                raise RuleError(file, key_node.start_mark.line + 1, format_location(loc + (key,)), "duplicate key")
+                raise RuleError(
+                    file, key_node.start_mark.line + 1, format_location(loc + (key,)), "duplicate key"
+                )
             lines[loc + (key,)] = key_node.start_mark.line + 1
             out[key] = _convert(value_node, loc + (key,), lines, file)
             lines[loc + (key,)] = key_node.start_mark.line + 1  # the key's line, not its value's

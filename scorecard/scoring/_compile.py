@@ -21,9 +21,20 @@ from scorecard.store import CANONICAL_COLUMNS
 
 #: Evaluation metadata carried from the record to every result row.
 META_COLUMNS: tuple[str, ...] = (
-    "evaluation_id", "interaction_id", "agent_id", "agent_name", "team", "site", "period",
-    "interaction_at", "evaluator_id", "evaluator_kind", "channel", "activity",
-    "is_calibration", "is_expert",
+    "evaluation_id",
+    "interaction_id",
+    "agent_id",
+    "agent_name",
+    "team",
+    "site",
+    "period",
+    "interaction_at",
+    "evaluator_id",
+    "evaluator_kind",
+    "channel",
+    "activity",
+    "is_calibration",
+    "is_expert",
 )
 
 
@@ -100,8 +111,10 @@ def value_sql(rule: Rule, na: str) -> str:
     if na == "fail":
         raw = f"coalesce({raw}, 0.0)"
     if rule.kind == "score":
-        raw = f"least(greatest({raw}, 0.0), 1.0)" if na == "fail" else (
-            f"CASE WHEN {raw} < 0 THEN 0.0 WHEN {raw} > 1 THEN 1.0 ELSE {raw} END"
+        raw = (
+            f"least(greatest({raw}, 0.0), 1.0)"
+            if na == "fail"
+            else (f"CASE WHEN {raw} < 0 THEN 0.0 WHEN {raw} > 1 THEN 1.0 ELSE {raw} END")
         )
     if rule.when_sql is None:
         return raw
@@ -112,8 +125,7 @@ def values_sql(ruleset: Ruleset, source: str, extra: tuple[str, ...] = ()) -> st
     """Evaluation metadata (and ``extra`` source columns) plus one value column per rule."""
     meta = ", ".join(q(c) for c in META_COLUMNS + tuple(extra))
     values = ", ".join(
-        f"{value_sql(rule, ruleset.settings.scoring.na)} AS {vcol(i)}"
-        for i, rule in enumerate(ruleset.rules)
+        f"{value_sql(rule, ruleset.settings.scoring.na)} AS {vcol(i)}" for i, rule in enumerate(ruleset.rules)
     )
     return f"SELECT {meta}, {values} FROM ({source}) AS src"
 
@@ -135,8 +147,13 @@ def sums_sql(ruleset: Ruleset, values: str) -> str:
     """Per evaluation: score numerator/denominator (before fatal), critical sums, counts, fatal."""
     rules = list(enumerate(ruleset.rules))
     if ruleset.settings.scoring.evaluation == "points":
-        score_num = _sum(f"coalesce({vcol(i)}, 0.0) * {num(r.weight * r.competency_weight)}" for i, r in rules)
-        score_den = _sum(f"CASE WHEN {_scored(i)} THEN {num(r.weight * r.competency_weight)} ELSE 0.0 END" for i, r in rules)
+        score_num = _sum(
+            f"coalesce({vcol(i)}, 0.0) * {num(r.weight * r.competency_weight)}" for i, r in rules
+        )
+        score_den = _sum(
+            f"CASE WHEN {_scored(i)} THEN {num(r.weight * r.competency_weight)} ELSE 0.0 END"
+            for i, r in rules
+        )
     else:
         nums, dens = [], []
         for comp in ruleset.competencies():

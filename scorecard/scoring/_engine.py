@@ -11,7 +11,7 @@ import duckdb
 
 from scorecard.rules import Ruleset
 from scorecard.scoring import _compile as c
-from scorecard.store import evaluation_columns, transaction
+from scorecard.store import evaluation_columns, first_row, transaction
 
 Progress = Callable[[int, int, str], None]
 
@@ -70,7 +70,9 @@ class ScoringReport:
         return "\n".join(lines)
 
 
-def score(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, *, progress: Progress | None = None) -> ScoringReport:
+def score(
+    con: duckdb.DuckDBPyConnection, ruleset: Ruleset, *, progress: Progress | None = None
+) -> ScoringReport:
     """Score every evaluation with ``ruleset`` in one transaction; results replace those of the
     same (name, version) and sit beside other versions'."""
     started = time.perf_counter()
@@ -88,10 +90,15 @@ def score(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, *, progress: Progres
             + c.evaluation_scores_sql(ruleset, ruleset_id, c.sums_sql(ruleset, values))
         )
         _step(progress, 1)
-        con.execute("CREATE OR REPLACE TEMP TABLE _agent_period_wide AS " + c.agent_period_sql(ruleset, values))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _agent_period_wide AS " + c.agent_period_sql(ruleset, values)
+        )
         _step(progress, 2)
         if ruleset.rules:
-            con.execute("INSERT INTO agent_period_rule " + c.unpivot_rules_sql(ruleset, ruleset_id, "_agent_period_wide"))
+            con.execute(
+                "INSERT INTO agent_period_rule "
+                + c.unpivot_rules_sql(ruleset, ruleset_id, "_agent_period_wide")
+            )
             con.execute(
                 "INSERT INTO agent_period_competency "
                 + c.unpivot_competencies_sql(ruleset, ruleset_id, "_agent_period_wide")
@@ -99,23 +106,37 @@ def score(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, *, progress: Progres
         con.execute("DROP TABLE _agent_period_wide")
         _step(progress, 3)
         _insert_rules(con, ruleset, ruleset_id)
-        n_eval, n_scored, n_fatal = con.execute(
+        n_eval, n_scored, n_fatal = first_row(
+            con,
             "SELECT count(*), count(score), count_if(fatal_failed) FROM evaluation_scores WHERE ruleset_id = ?",
             [ruleset_id],
-        ).fetchone()  # type: ignore[misc]
+        )  # type: ignore[misc]
         report = ScoringReport(
-            ruleset=ruleset.name, version=ruleset.version, content_hash=ruleset.content_hash,
-            ruleset_id=ruleset_id, n_evaluations=n_eval, n_scored=n_scored, n_fatal=n_fatal,
-            seconds=0.0, replaced_previous=replaced, missing_columns=missing, cast_failures=casts,
+            ruleset=ruleset.name,
+            version=ruleset.version,
+            content_hash=ruleset.content_hash,
+            ruleset_id=ruleset_id,
+            n_evaluations=n_eval,
+            n_scored=n_scored,
+            n_fatal=n_fatal,
+            seconds=0.0,
+            replaced_previous=replaced,
+            missing_columns=missing,
+            cast_failures=casts,
         )
         con.execute("UPDATE rulesets SET is_current = false")
         con.execute("DELETE FROM rulesets WHERE ruleset_id = ?", [ruleset_id])
         con.execute(
             "INSERT INTO rulesets VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, true, ?, ?)",
             [
-                ruleset_id, ruleset.name, ruleset.version, ruleset.content_hash,
-                json.dumps(ruleset.settings.model_dump(mode="json")), ruleset.source,
-                n_eval, json.dumps(report.warnings()),
+                ruleset_id,
+                ruleset.name,
+                ruleset.version,
+                ruleset.content_hash,
+                json.dumps(ruleset.settings.model_dump(mode="json")),
+                ruleset.source,
+                n_eval,
+                json.dumps(report.warnings()),
             ],
         )
         _step(progress, 4)
@@ -129,12 +150,12 @@ def _step(progress: Progress | None, done: int) -> None:
 
 
 def _ruleset_id(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> tuple[int, bool]:
-    row = con.execute(
-        "SELECT ruleset_id FROM rulesets WHERE name = ? AND version = ?", [ruleset.name, ruleset.version]
-    ).fetchone()
+    row = first_row(
+        con, "SELECT ruleset_id FROM rulesets WHERE name = ? AND version = ?", [ruleset.name, ruleset.version]
+    )
     if row is not None:
         return int(row[0]), True
-    (next_id,) = con.execute("SELECT coalesce(max(ruleset_id), 0) + 1 FROM rulesets").fetchone()  # type: ignore[misc]
+    (next_id,) = first_row(con, "SELECT coalesce(max(ruleset_id), 0) + 1 FROM rulesets")  # type: ignore[misc]
     return int(next_id), False
 
 
@@ -147,13 +168,16 @@ def _missing_columns(ruleset: Ruleset, stored: dict[str, str]) -> dict[str, list
     return out
 
 
-def _cast_failures(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, stored: dict[str, str]) -> dict[str, int]:
+def _cast_failures(
+    con: duckdb.DuckDBPyConnection, ruleset: Ruleset, stored: dict[str, str]
+) -> dict[str, int]:
     sql = c.cast_failure_sql(ruleset, stored)
     if sql is None:
         return {}
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
-    row = cur.fetchone() or ()
+    rows = cur.fetchall()
+    row = rows[0] if rows else ()
     return {n: int(v) for n, v in zip(names, row, strict=True) if v}
 
 
@@ -164,16 +188,44 @@ def _insert_rules(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, ruleset_id: 
     frame = pd.DataFrame(
         [
             (
-                ruleset_id, i, r.id, r.competency, r.criterion, r.criterion_fr, r.label_fr, r.label_en,
-                r.kind, r.weight, r.competency_weight, r.pass_mark, r.critical, r.fatal, r.when_sql,
-                r.value_sql, sorted(r.columns),
+                ruleset_id,
+                i,
+                r.id,
+                r.competency,
+                r.criterion,
+                r.criterion_fr,
+                r.label_fr,
+                r.label_en,
+                r.kind,
+                r.weight,
+                r.competency_weight,
+                r.pass_mark,
+                r.critical,
+                r.fatal,
+                r.when_sql,
+                r.value_sql,
+                sorted(r.columns),
             )
             for i, r in enumerate(ruleset.rules)
         ],
         columns=[
-            "ruleset_id", "position", "rule_id", "competency", "criterion", "criterion_fr", "label_fr",
-            "label_en", "kind", "weight", "competency_weight", "pass_mark", "critical", "fatal",
-            "when_sql", "value_sql", "columns",
+            "ruleset_id",
+            "position",
+            "rule_id",
+            "competency",
+            "criterion",
+            "criterion_fr",
+            "label_fr",
+            "label_en",
+            "kind",
+            "weight",
+            "competency_weight",
+            "pass_mark",
+            "critical",
+            "fatal",
+            "when_sql",
+            "value_sql",
+            "columns",
         ],
     )
     if frame.empty:

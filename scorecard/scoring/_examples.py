@@ -16,7 +16,7 @@ import duckdb
 from scorecard.importing import cast_sql
 from scorecard.rules import Rule, Ruleset
 from scorecard.scoring import _compile as c
-from scorecard.store import CANONICAL_COLUMNS
+from scorecard.store import CANONICAL_COLUMNS, first_row
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,13 @@ def _run_one(
     source = f"SELECT {', '.join(parts)}"
     sql = f"SELECT {c.vcol(0)} FROM ({c.values_sql(single, source)})"
     try:
-        (value,) = con.execute(sql).fetchone()  # type: ignore[misc]
+        (value,) = first_row(con, sql)  # type: ignore[misc]
     except duckdb.Error as exc:
         return result(error=f"could not evaluate: {str(exc).splitlines()[0]}")
     for name, raw in record.items():
         if raw is not None and _as_text(raw).strip():
             typ = single.column_types[name]
-            (typed,) = con.execute(f"SELECT {cast_sql(c.lit(_as_text(raw)), typ)}").fetchone()  # type: ignore[misc]
+            (typed,) = first_row(con, f"SELECT {cast_sql(c.lit(_as_text(raw)), typ)}")  # type: ignore[misc]
             if typed is None and not _is_na_token(con, raw):
                 return result(error=f"value {raw!r} of {name} does not read as {typ}")
     if value is None:
@@ -100,5 +100,5 @@ def _as_text(raw: object) -> str:
 
 
 def _is_na_token(con: duckdb.DuckDBPyConnection, raw: object) -> bool:
-    (as_text,) = con.execute(f"SELECT {cast_sql(c.lit(_as_text(raw)), 'VARCHAR')}").fetchone()  # type: ignore[misc]
+    (as_text,) = first_row(con, f"SELECT {cast_sql(c.lit(_as_text(raw)), 'VARCHAR')}")  # type: ignore[misc]
     return as_text is None

@@ -17,12 +17,12 @@ from scorecard.errors import UserError
 from scorecard.referential import load_referential
 from scorecard.rules import Rule, Ruleset, RulesetSettings, check_expression
 from scorecard.scoring import _compile as c
-from scorecard.store import evaluation_columns
+from scorecard.store import evaluation_columns, first_row
 
 
 def current_ruleset_id(con: duckdb.DuckDBPyConnection) -> int | None:
     """The ruleset scored last, or None when nothing was scored yet."""
-    row = con.execute("SELECT ruleset_id FROM rulesets WHERE is_current ORDER BY scored_at DESC LIMIT 1").fetchone()
+    row = first_row(con, "SELECT ruleset_id FROM rulesets WHERE is_current ORDER BY scored_at DESC LIMIT 1")
     return None if row is None else int(row[0])
 
 
@@ -31,26 +31,35 @@ def resolve_ruleset_id(con: duckdb.DuckDBPyConnection, spec: str | None) -> int:
     if spec is None:
         rid = current_ruleset_id(con)
         if rid is None:
-            raise UserError("nothing scored yet: run 'scorecard score' first / aucun score : lancez 'scorecard score'")
+            raise UserError(
+                "nothing scored yet: run 'scorecard score' first / aucun score : lancez 'scorecard score'"
+            )
         return rid
     name, _, version = spec.partition("@")
     if version:
-        row = con.execute("SELECT ruleset_id FROM rulesets WHERE name = ? AND version = ?", [name, version]).fetchone()
+        row = first_row(
+            con, "SELECT ruleset_id FROM rulesets WHERE name = ? AND version = ?", [name, version]
+        )
     else:
-        row = con.execute(
-            "SELECT ruleset_id FROM rulesets WHERE name = ? ORDER BY scored_at DESC LIMIT 1", [name]
-        ).fetchone()
+        row = first_row(
+            con, "SELECT ruleset_id FROM rulesets WHERE name = ? ORDER BY scored_at DESC LIMIT 1", [name]
+        )
     if row is None:
-        known = [f"{n}@{v}" for n, v in con.execute("SELECT name, version FROM rulesets ORDER BY scored_at").fetchall()]
+        known = [
+            f"{n}@{v}"
+            for n, v in con.execute("SELECT name, version FROM rulesets ORDER BY scored_at").fetchall()
+        ]
         raise UserError(f"no results for ruleset {spec!r}; scored rulesets: {', '.join(known) or 'none'}")
     return int(row[0])
 
 
 def stored_ruleset(con: duckdb.DuckDBPyConnection, ruleset_id: int) -> Ruleset:
     """Rebuild the ruleset that produced ``ruleset_id``'s results, re-checking its SQL."""
-    row = con.execute(
-        "SELECT name, version, content_hash, settings, source FROM rulesets WHERE ruleset_id = ?", [ruleset_id]
-    ).fetchone()
+    row = first_row(
+        con,
+        "SELECT name, version, content_hash, settings, source FROM rulesets WHERE ruleset_id = ?",
+        [ruleset_id],
+    )
     if row is None:
         raise UserError(f"unknown ruleset id {ruleset_id}")
     rules = con.execute(
@@ -60,30 +69,77 @@ def stored_ruleset(con: duckdb.DuckDBPyConnection, ruleset_id: int) -> Ruleset:
         [ruleset_id],
     ).fetchall()
     stored = evaluation_columns(con)
-    return _rebuild(row[2], row[3], row[4], tuple(tuple(tuple(x) if isinstance(x, list) else x for x in r) for r in rules), tuple(sorted(stored.items())))
+    return _rebuild(
+        row[2],
+        row[3],
+        row[4],
+        tuple(tuple(tuple(x) if isinstance(x, list) else x for x in r) for r in rules),
+        tuple(sorted(stored.items())),
+    )
 
 
 @lru_cache(maxsize=16)
 def _rebuild(
-    content_hash: str, settings_json: str, source: str, rules: tuple[tuple, ...], stored: tuple[tuple[str, str], ...]
+    content_hash: str,
+    settings_json: str,
+    source: str,
+    rules: tuple[tuple, ...],
+    stored: tuple[tuple[str, str], ...],
 ) -> Ruleset:
     settings = RulesetSettings.model_validate(json.loads(settings_json))
     types = dict(stored)
     types.update({k: v for k, v in _declared(settings).items()})
     built = []
-    for (rid, comp, crit, crit_fr, lfr, len_, kind, value_sql, when_sql, pm, w, cw, critical, fatal, cols) in rules:
+    for (
+        rid,
+        comp,
+        crit,
+        crit_fr,
+        lfr,
+        len_,
+        kind,
+        value_sql,
+        when_sql,
+        pm,
+        w,
+        cw,
+        critical,
+        fatal,
+        cols,
+    ) in rules:
         value = check_expression(
             value_sql, types, expect="boolean" if kind == "check" else "number", regenerated=True
         )
         when = check_expression(when_sql, types, expect="boolean", regenerated=True).sql if when_sql else None
-        built.append(Rule(
-            id=rid, competency=comp, criterion=crit, criterion_fr=crit_fr, label_fr=lfr, label_en=len_,
-            kind=kind, value_sql=value.sql, when_sql=when, pass_mark=pm, weight=w, competency_weight=cw,
-            critical=critical, fatal=fatal, columns=frozenset(cols), examples=(), file="<database>", line=None,
-        ))
+        built.append(
+            Rule(
+                id=rid,
+                competency=comp,
+                criterion=crit,
+                criterion_fr=crit_fr,
+                label_fr=lfr,
+                label_en=len_,
+                kind=kind,
+                value_sql=value.sql,
+                when_sql=when,
+                pass_mark=pm,
+                weight=w,
+                competency_weight=cw,
+                critical=critical,
+                fatal=fatal,
+                columns=frozenset(cols),
+                examples=(),
+                file="<database>",
+                line=None,
+            )
+        )
     return Ruleset(
-        settings=settings, rules=tuple(built), referential=load_referential(settings.referential),
-        content_hash=content_hash, source=source, column_types=types,
+        settings=settings,
+        rules=tuple(built),
+        referential=load_referential(settings.referential),
+        content_hash=content_hash,
+        source=source,
+        column_types=types,
     )
 
 

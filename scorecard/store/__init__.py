@@ -6,7 +6,7 @@ per query. A lock conflict becomes :class:`~scorecard.errors.DatabaseBusy` with 
 that says what to do.
 """
 
-from scorecard.store._connect import default_db_path, open_db, transaction
+from scorecard.store._connect import default_db_path, first_row, open_db, transaction
 from scorecard.store._schema import (
     CANONICAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -21,6 +21,7 @@ __all__ = [
     "default_db_path",
     "ensure_schema",
     "evaluation_columns",
+    "first_row",
     "observation_columns",
     "open_db",
     "transaction",

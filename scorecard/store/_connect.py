@@ -61,6 +61,16 @@ def open_db(
     return con
 
 
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, with the result fully consumed.
+
+    DuckDB 2 keeps a half-read result open on the connection and then refuses the next
+    ``register()`` ("unfinished result"); ``fetchall`` closes it.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN ... COMMIT, or ROLLBACK on any exception: the database lands whole or not at all."""
