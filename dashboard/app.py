@@ -35,12 +35,12 @@ st.markdown(ui.CSS, unsafe_allow_html=True)
 
 def language_switch() -> str:
     st.sidebar.markdown(f"#### :material/support_agent: {t('app.title', state.lang())}")
+    if st.session_state.get(state.LANG_KEY) not in i18n.LANGS:
+        st.session_state[state.LANG_KEY] = "fr"
     st.sidebar.segmented_control(
         t("sidebar.language", state.lang()), options=list(i18n.LANGS), format_func=str.upper,
-        key=state.LANG_KEY, default=state.lang(), selection_mode="single",
+        key=state.LANG_KEY, selection_mode="single",
     )
-    if not st.session_state.get(state.LANG_KEY):
-        st.session_state[state.LANG_KEY] = "fr"
     return state.lang()
 
 
@@ -166,6 +166,18 @@ def main() -> None:
         st.stop()
     sidebar_user(scope, lang)
     navigation = st.navigation(pages(scope, lang))
+    try:
+        window, periods, rulesets = filters(db, scope, lang)
+    except access.QueryTimeout:
+        st.error(t("timeout", lang), icon=":material/timer:")
+        st.stop()
+    st.session_state[state.CONTEXT_KEY] = state.PageContext(
+        db=db, scope=scope, lang=lang, window=window, periods=tuple(periods), rulesets=tuple(rulesets))
+    navigation.run()
+
+
+def filters(db: access.DashboardDb, scope: Scope, lang: str) -> tuple[data.Window | None, list[str], list]:
+    """Sidebar choices: ruleset (quality managers), months, teams; None when nothing is scored."""
     rulesets = data.rulesets(db.con, scope)
     window, periods = None, []
     if rulesets:
@@ -177,8 +189,7 @@ def main() -> None:
             window = data.Window(ruleset, p_from, p_to, teams)
         st.sidebar.caption(t("common.ruleset_version", lang, label=ruleset.label,
                              date=i18n.fmt_datetime(ruleset.scored_at, lang)))
-    st.session_state[state.CONTEXT_KEY] = state.PageContext(
-        db=db, scope=scope, lang=lang, window=window, periods=tuple(periods), rulesets=tuple(rulesets))
-    navigation.run()
+    return window, periods, rulesets
+
 
 main()

@@ -47,7 +47,7 @@ def get_db() -> DashboardDb:
 
 
 def lang() -> str:
-    return st.session_state.get(LANG_KEY, "fr")
+    return st.session_state.get(LANG_KEY) or "fr"
 
 
 def scope() -> Scope | None:
