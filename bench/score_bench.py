@@ -1,0 +1,529 @@
+"""Scoring benchmark (issue 2, item 9): import and scoring of 1M / 10M evaluations, with peers.
+
+For each ``--rows`` the generated CSV (``sample_data/generate.py``, the default ruleset's
+observations) is written once and cached in ``--workdir``; then, in the same run, each phase
+runs in its own child process (so the peak RSS printed is that phase's own):
+
+- raw load: DuckDB's ``CREATE TABLE AS SELECT * FROM read_csv(...)`` into a fresh file;
+- import: ``scorecard.importing.import_files`` of the same file into a fresh file;
+- scan floor: a full scan of the stored table, ``SELECT min(COLUMNS(*)) FROM evaluations``;
+- engine: ``scorecard.scoring.score`` (evaluation scores and aggregates stored);
+- Polars and pandas peers (``bench/peers.py``): the same rules and aggregates computed from
+  data already in memory (their results are not stored); their load from the DuckDB table
+  (DuckDB -> Arrow -> frame) is timed separately.
+
+Medians of ``--repeat`` runs, after an untimed warm-up where a run is cheap (scan, scoring,
+peers; not the loads, whose file cache is warm anyway). Targets (issue): scoring 10M under
+10 s median and, as the design matures, no slower than the Polars peer; import within 2x of
+the raw load; peak memory under 4 GB.
+
+    python bench/score_bench.py --rows 1000000                # quick run
+    python bench/score_bench.py                                # 1M and 10M, --repeat 3
+    python bench/score_bench.py --rows 1000000 --profile       # + per-statement costs of score()
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+RULESET = REPO / "rules" / "crcd"
+GENERATOR = REPO / "sample_data" / "generate.py"
+DEFAULT_ROWS = (1_000_000, 10_000_000)
+if str(REPO) not in sys.path:  # run as a script: make ``scorecard`` and ``bench.peers`` importable
+    sys.path.insert(0, str(REPO))
+GB = 1024**3
+#: Lines of the EXPLAIN ANALYZE tree printed (its top operators hold the cost).
+PLAN_LINES = 40
+
+# ----------------------------------------------------------------------------------------------
+# Child side: one phase, timed, reported as one JSON line on stdout.
+# ----------------------------------------------------------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _fresh(db: Path) -> None:
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+#: CPU seconds (all threads of the phase's process) of each timed run, by label: a shared,
+#: busy machine stretches wall-clock times, CPU time much less.
+CPU: dict[str, list[float]] = {}
+
+
+def _timed(run: Callable[[], Any], repeat: int, *, warm_up: bool, before: Callable[[], Any] | None = None,
+           label: str = "times") -> list[float]:
+    """Wall seconds of ``repeat`` runs of ``run`` (``before`` runs untimed ahead of each);
+    their CPU seconds go to ``CPU[label]``."""
+    times, cpus = [], []
+    for i in range(repeat + (1 if warm_up else 0)):
+        if before is not None:
+            before()
+        cpu = _cpu_seconds()
+        started = time.perf_counter()
+        run()
+        elapsed = time.perf_counter() - started
+        if i or not warm_up:
+            times.append(elapsed)
+            cpus.append(_cpu_seconds() - cpu)
+    CPU[label] = cpus
+    return times
+
+
+def phase_generate(spec: dict[str, Any]) -> dict[str, Any]:
+    module = _load_generator()
+    target = Path(spec["csv"])
+    part = target.with_name(target.name + ".part")
+    started = time.perf_counter()
+    module.write_csv(part, spec["rows"], spec["seed"])
+    part.rename(target)
+    return {"times": [time.perf_counter() - started]}
+
+
+def phase_raw_load(spec: dict[str, Any]) -> dict[str, Any]:
+    import duckdb
+
+    db = Path(spec["workdir"]) / f"raw_{spec['rows']}.duckdb"
+
+    def run() -> None:
+        con = duckdb.connect(str(db))
+        con.execute("CREATE TABLE evaluations AS SELECT * FROM read_csv(?)", [spec["csv"]])
+        con.close()
+
+    times = _timed(run, spec["repeat"], warm_up=False, before=lambda: _fresh(db))
+    size = db.stat().st_size
+    _fresh(db)
+    return {"times": times, "db_bytes": size}
+
+
+def phase_import(spec: dict[str, Any]) -> dict[str, Any]:
+    from scorecard.importing import import_files
+    from scorecard.store import open_db
+
+    db = Path(spec["db"])
+    work = db.with_name(db.stem + "_importing.duckdb")
+    reports: list[Any] = []
+
+    def run() -> None:
+        con = open_db(work)
+        reports.append(import_files(con, [spec["csv"]]))
+        con.close()
+
+    times = _timed(run, spec["repeat"], warm_up=False, before=lambda: _fresh(work))
+    _fresh(db)
+    work.rename(db)
+    file = reports[-1].files[0]
+    return {"times": times, "db_bytes": db.stat().st_size, "rows": file.rows, "rejected": file.rejected}
+
+
+def phase_scan(spec: dict[str, Any]) -> dict[str, Any]:
+    import duckdb
+
+    from scorecard.rules import load_ruleset
+    from scorecard.store import evaluation_columns
+
+    con = duckdb.connect(spec["db"], read_only=True)
+    n_columns = len(con.execute("DESCRIBE evaluations").fetchall())
+    times = _timed(lambda: con.execute("SELECT min(COLUMNS(*)) FROM evaluations").fetchall(),
+                   spec["repeat"], warm_up=True)
+    # the columns scoring reads (keys, metadata, observations): the floor for a scoring pass
+    ruleset = load_ruleset(RULESET, known_columns=evaluation_columns(con))
+    read = sorted({c for r in ruleset.rules for c in r.columns} | set(META_READ))
+    cols = ", ".join(f'min("{c}")' for c in read)
+    used = _timed(lambda: con.execute(f"SELECT {cols} FROM evaluations").fetchall(), spec["repeat"], warm_up=True,
+                  label="used")
+    return {"times": times, "columns": n_columns, "used": used, "used_columns": len(read)}
+
+
+#: Evaluation columns every scoring pass carries into its results.
+META_READ = ("evaluation_id", "interaction_id", "agent_id", "agent_name", "team", "site", "interaction_at",
+             "evaluator_id", "evaluator_kind", "channel", "activity", "is_calibration", "is_expert")
+
+
+def _clear_results(con: Any) -> None:
+    for table in ("evaluation_scores", "agent_period_rule", "agent_period_competency", "ruleset_rules", "rulesets"):
+        con.execute(f"DELETE FROM {table}")
+    con.execute("CHECKPOINT")
+
+
+def phase_engine(spec: dict[str, Any]) -> dict[str, Any]:
+    from scorecard.rules import load_ruleset
+    from scorecard.scoring import score
+    from scorecard.store import evaluation_columns, open_db
+
+    con = open_db(Path(spec["db"]))
+    ruleset = load_ruleset(RULESET, known_columns=evaluation_columns(con))
+    reports: list[Any] = []
+    times = _timed(lambda: reports.append(score(con, ruleset)), spec["repeat"], warm_up=True,
+                   before=lambda: _clear_results(con))
+    counts = con.execute(
+        "SELECT (SELECT count(*) FROM evaluation_scores), (SELECT count(*) FROM agent_period_rule), "
+        "(SELECT count(*) FROM agent_period_competency)"
+    ).fetchone()
+    con.close()
+    last = reports[-1]
+    return {
+        "times": times, "rules": len(ruleset.rules), "competencies": len(ruleset.competencies()),
+        "settings": ruleset.settings.scoring.model_dump(), "ruleset": f"{ruleset.name}@{ruleset.version}",
+        "n_scored": last.n_scored, "n_fatal": last.n_fatal, "stored_rows": list(counts or ()),
+    }
+
+
+def phase_profile(spec: dict[str, Any]) -> dict[str, Any]:
+    """Each statement score() runs, timed alone (rolled back), plus the plan's costliest operators."""
+    from scorecard.rules import load_ruleset
+    from scorecard.scoring import _compile as c
+    from scorecard.store import evaluation_columns, open_db
+
+    con = open_db(Path(spec["db"]))
+    ruleset = load_ruleset(RULESET, known_columns=evaluation_columns(con))
+    stored = evaluation_columns(con)
+    source = c.source_sql(ruleset, stored)
+    values = c.values_sql(ruleset, source)
+    statements = {
+        "values only (count of rule-value rows)": f"SELECT count(*) FROM ({values})",
+        "evaluation_scores SELECT (no write)": f"SELECT count(*), sum(score) FROM ({c.evaluation_scores_sql(ruleset, 0, c.sums_sql(ruleset, values))})",
+        "evaluation_scores INSERT": "INSERT INTO evaluation_scores " + c.evaluation_scores_sql(ruleset, 0, c.sums_sql(ruleset, values)),
+        "agent x period wide aggregate": "CREATE TEMP TABLE _w AS " + c.agent_period_sql(ruleset, values),
+        "unpivot to agent_period_rule": "INSERT INTO agent_period_rule " + c.unpivot_rules_sql(ruleset, 0, "_w"),
+        "unpivot to agent_period_competency": "INSERT INTO agent_period_competency " + c.unpivot_competencies_sql(ruleset, 0, "_w"),
+    }
+    out: dict[str, float] = {}
+    con.execute("BEGIN")  # ruleset_id 0 is never used by score(); all of it is rolled back
+    for label, sql in statements.items():
+        started = time.perf_counter()
+        con.execute(sql)
+        out[label] = time.perf_counter() - started
+    con.execute("ROLLBACK")
+    plan = con.execute("EXPLAIN ANALYZE " + statements["evaluation_scores SELECT (no write)"]).fetchall()
+    con.close()
+    return {"statements": out, "plan": plan[0][1], "sql_chars": {k: len(v) for k, v in statements.items()}}
+
+
+def _peer_phase(spec: dict[str, Any], library: str) -> dict[str, Any]:
+    import duckdb
+
+    from bench import peers
+    from scorecard.rules import load_ruleset
+    from scorecard.store import evaluation_columns
+
+    con = duckdb.connect(spec["db"], read_only=True)
+    ruleset = load_ruleset(RULESET, known_columns=evaluation_columns(con))
+    to_frame, score_with = (
+        (peers.polars_frame, peers.score_polars) if library == "polars" else (peers.pandas_frame, peers.score_pandas)
+    )
+    tables: list[Any] = []
+    load = _timed(lambda: tables.append(peers.load_evaluations(con, ruleset)), spec["repeat"], warm_up=False,
+                  label="load")
+    table = tables[-1]
+    tables.clear()
+    frames: list[Any] = []
+    frame_times = _timed(lambda: frames.append(to_frame(table, ruleset)), spec["repeat"], warm_up=False,
+                         label="frame")
+    frame = frames[-1]
+    frames.clear()
+    del table
+    results: list[Any] = []
+    times = _timed(lambda: results.append(score_with(frame, ruleset)), spec["repeat"], warm_up=True)
+    result = results[-1]
+    results.clear()
+    return {"times": times, "load": load, "frame": frame_times, "check": _agreement(con, result, library)}
+
+
+def _agreement(con: Any, result: Any, library: str) -> dict[str, Any]:
+    """Untimed: the peer's results against the engine's stored ones (largest differences)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    def as_arrow(frame: Any) -> pa.Table:
+        return frame.to_arrow() if library == "polars" else pa.Table.from_pandas(frame, preserve_index=False)
+
+    con.register("peer_scores", as_arrow(result.evaluation_scores))
+    con.register("peer_competency", as_arrow(result.agent_period_competency))
+    scores = con.execute("""
+        SELECT count(*) AS n, count(p.evaluation_id) AS matched,
+               max(abs(e.score - p.score)) AS max_d_score,
+               count_if((e.score IS NULL) <> (p.score IS NULL)) AS null_mismatch,
+               count_if(e.fatal_failed <> p.fatal_failed OR e.n_pass <> p.n_pass OR e.n_fail <> p.n_fail
+                        OR e.n_na <> p.n_na) AS count_mismatch
+        FROM evaluation_scores e LEFT JOIN peer_scores p USING (evaluation_id)
+    """).df()
+    comps = con.execute("""
+        SELECT count(*) AS n, count(p.agent_id) AS matched, max(abs(e.sum_wv - p.sum_wv)) AS max_d_sum_wv,
+               count_if(e.n_outcomes <> p.n_outcomes OR e.n_passed <> p.n_passed
+                        OR e.n_evaluations <> p.n_evaluations) AS count_mismatch,
+               (SELECT count(*) FROM peer_competency) AS peer_rows
+        FROM agent_period_competency e
+        LEFT JOIN peer_competency p USING (agent_id, period, competency)
+    """).df()
+    row = {**{f"eval_{k}": v for k, v in scores.iloc[0].items()}, **{f"comp_{k}": v for k, v in comps.iloc[0].items()}}
+    return {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
+
+
+PHASES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "generate": phase_generate,
+    "raw_load": phase_raw_load,
+    "import": phase_import,
+    "scan": phase_scan,
+    "engine": phase_engine,
+    "profile": phase_profile,
+    "polars": lambda spec: _peer_phase(spec, "polars"),
+    "pandas": lambda spec: _peer_phase(spec, "pandas"),
+}
+
+
+def child_main(phase: str, spec_json: str) -> int:
+    result = PHASES[phase](json.loads(spec_json))
+    result["peak_rss_mb"] = _peak_rss_mb()
+    result["cpu"] = CPU
+    print(json.dumps(result, default=str))
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Parent side: orchestration and report.
+# ----------------------------------------------------------------------------------------------
+
+
+def _load_generator() -> Any:
+    spec = importlib.util.spec_from_file_location("scorecard_sample_generator", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_phase(phase: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one phase in a child process; its peak RSS is the child's own."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", phase, json.dumps(spec)],
+        capture_output=True, text=True, env=env, cwd=REPO,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"phase {phase} failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    mem = 0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return {"platform": platform.platform(), "cpu": cpu, "cores": str(os.cpu_count()), "ram": f"{mem / GB:.1f} GB"}
+
+
+def versions() -> dict[str, str]:
+    import duckdb
+    import numpy
+    import pandas
+    import polars
+    import pyarrow
+    import sqlglot
+
+    return {"python": platform.python_version(), "duckdb": duckdb.__version__, "pandas": pandas.__version__,
+            "polars": polars.__version__, "sqlglot": sqlglot.__version__, "pyarrow": pyarrow.__version__,
+            "numpy": numpy.__version__}
+
+
+def csv_path(workdir: Path, rows: int, seed: int) -> Path:
+    """Cache name: rows, seed and the generator's content hash (a changed generator regenerates)."""
+    digest = hashlib.sha256(GENERATOR.read_bytes()).hexdigest()[:8]
+    return workdir / f"evaluations_{rows}_s{seed}_{digest}.csv"
+
+
+def _stats(times: list[float]) -> str:
+    return f"{statistics.median(times):8.2f} s {min(times):7.2f} {max(times):7.2f}"
+
+
+def _line(label: str, times: list[float] | None, cpu: list[float] | None, rss: float | None) -> str:
+    timing = _stats(times) if times else f"{'-':>10} {'-':>7} {'-':>7}"
+    cpu_text = f"{statistics.median(cpu):8.2f} s" if cpu else f"{'-':>10}"
+    memory = f"{rss / 1024:6.2f} GB" if rss is not None else ""
+    return f"  {label:<50}{timing}{cpu_text}  {memory}"
+
+
+def _ratio(a: list[float] | None, b: list[float] | None) -> str:
+    if not a or not b:
+        return "n/a"
+    return f"{statistics.median(a) / statistics.median(b):.2f}x"
+
+
+def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
+    workdir: Path = args.workdir
+    csv = csv_path(workdir, rows, args.seed)
+    out: list[str] = []
+    generated = ""
+    if not csv.exists():
+        free = shutil.disk_usage(workdir).free
+        need = rows * 520 * 4  # CSV (~450 B/row) plus three database files, with room
+        if free < need:
+            raise SystemExit(f"not enough disk in {workdir}: {free / GB:.1f} GB free, ~{need / GB:.1f} GB needed")
+        gen = run_phase("generate", {"csv": str(csv), "rows": rows, "seed": args.seed})
+        generated = f"generated in {gen['times'][0]:.0f} s"
+    else:
+        generated = "cached"
+    with csv.open("rb") as f:
+        n_columns = f.readline().count(b",") + 1
+    spec = {"csv": str(csv), "rows": rows, "repeat": args.repeat, "workdir": str(workdir),
+            "db": str(workdir / f"bench_{rows}.duckdb")}
+    res: dict[str, dict[str, Any]] = {}
+    for phase in args.phases:
+        if phase == "profile" and not args.profile:
+            continue
+        repeat = args.import_repeat if phase == "import" and args.import_repeat else args.repeat
+        res[phase] = run_phase(phase, {**spec, "repeat": repeat})
+    eng = res.get("engine", {})
+    out.append(f"== {rows:,} evaluations: CSV {csv.stat().st_size / 1e6:,.0f} MB, {n_columns} columns ({generated}) ==")
+    if eng:
+        out.append(f"ruleset {eng['ruleset']}: {eng['rules']} rules, {eng['competencies']} competencies, "
+                   f"scoring {eng['settings']}")
+    out.append(f"  {'phase (wall seconds; CPU = median CPU seconds)':<50}{'median':>10} {'min':>7} {'max':>7}{'CPU':>10}  peak RSS")
+
+    def get(phase: str, key: str = "times") -> list[float] | None:
+        return res.get(phase, {}).get(key)
+
+    def rss(phase: str) -> float | None:
+        return res.get(phase, {}).get("peak_rss_mb")
+
+    def cpu(phase: str, key: str = "times") -> list[float] | None:
+        return res.get(phase, {}).get("cpu", {}).get(key)
+
+    out.append(_line("raw DuckDB load (CTAS read_csv, fresh file)", get("raw_load"), cpu("raw_load"), rss("raw_load")))
+    out.append(_line("scorecard import_files (fresh file)", get("import"), cpu("import"), rss("import")))
+    out.append(_line("full scan of stored table, all columns", get("scan"), cpu("scan"), rss("scan")))
+    if "scan" in res:
+        out.append(_line(f"scan of the {res['scan']['used_columns']} columns scoring reads (floor)",
+                         get("scan", "used"), cpu("scan", "used"), None))
+    out.append(_line("engine score() (results stored)", get("engine"), cpu("engine"), rss("engine")))
+    for lib in ("polars", "pandas"):
+        if lib in res:
+            out.append(_line(f"{lib} peer: DuckDB table -> Arrow", get(lib, "load"), cpu(lib, "load"), None))
+            out.append(_line(f"{lib} peer: Arrow -> {lib} frame", get(lib, "frame"), cpu(lib, "frame"), None))
+            out.append(_line(f"{lib} peer: scoring (in memory, not stored)", get(lib), cpu(lib), rss(lib)))
+    out.append("  peak RSS: the whole phase's process (a peer's includes its loaded data)")
+    out.append(
+        f"  ratios: import/raw load {_ratio(get('import'), get('raw_load'))}; "
+        f"scoring/full scan {_ratio(get('engine'), get('scan'))}; "
+        f"scoring/scan of read columns {_ratio(get('engine'), get('scan', 'used'))}; "
+        f"scoring/polars {_ratio(get('engine'), get('polars'))}; scoring/pandas {_ratio(get('engine'), get('pandas'))}"
+    )
+    if "import" in res:
+        out.append(f"  import: {res['import']['rows']:,} rows, {res['import']['rejected']} rejected; database "
+                   f"{res['import']['db_bytes'] / 1e9:.2f} GB (raw load's {res.get('raw_load', {}).get('db_bytes', 0) / 1e9:.2f} GB)")
+    if eng:
+        out.append(f"  engine: {eng['n_scored']:,} scored, {eng['n_fatal']:,} fatal; stored rows "
+                   f"evaluation_scores/agent_period_rule/agent_period_competency = {eng['stored_rows']}")
+    for lib in ("polars", "pandas"):
+        if lib in res:
+            chk = {k: (v if v is not None else float("nan")) for k, v in res[lib]["check"].items()}
+            out.append(
+                f"  {lib} vs engine: {_int(chk['eval_matched'])}/{_int(chk['eval_n'])} evaluations matched, "
+                f"max |d score| {chk['eval_max_d_score']}, {_int(chk['eval_null_mismatch'])} NULL and "
+                f"{_int(chk['eval_count_mismatch'])} count/fatal mismatches; competency rows "
+                f"{_int(chk['comp_matched'])}/{_int(chk['comp_n'])} (peer {_int(chk['comp_peer_rows'])}), "
+                f"max |d sum_wv| {chk['comp_max_d_sum_wv']}, {_int(chk['comp_count_mismatch'])} count mismatches"
+            )
+    out += _targets(rows, res)
+    if "profile" in res:
+        out.append("  profile of score()'s statements (each alone, in a rolled-back transaction):")
+        for label, secs in res["profile"]["statements"].items():
+            out.append(f"    {label:<48}{secs:8.2f} s")
+        out.append("  EXPLAIN ANALYZE of the evaluation_scores SELECT:")
+        plan = str(res["profile"]["plan"]).splitlines()
+        out += ["    " + line for line in plan[:PLAN_LINES]]
+        if len(plan) > PLAN_LINES:
+            out.append(f"    ... ({len(plan) - PLAN_LINES} more lines: the projections and the table scan below)")
+    return out
+
+
+def _int(value: float) -> str:
+    return "?" if value != value else f"{int(value):,}"
+
+
+def _targets(rows: int, res: dict[str, dict[str, Any]]) -> list[str]:
+    out = []
+    eng, imp, raw = res.get("engine"), res.get("import"), res.get("raw_load")
+    if eng:
+        med = statistics.median(eng["times"])
+        if rows >= 10_000_000:
+            out.append(f"  target scoring 10M < 10 s: {'met' if med < 10 else 'MISSED'} ({med:.2f} s)")
+        if "polars" in res:
+            pol = statistics.median(res["polars"]["times"])
+            out.append(f"  target scoring <= polars peer: {'met' if med <= pol else 'not yet'} ({med:.2f} s vs {pol:.2f} s)")
+    if imp and raw:
+        ratio = statistics.median(imp["times"]) / statistics.median(raw["times"])
+        out.append(f"  target import <= 2x raw load: {'met' if ratio <= 2 else 'MISSED'} ({ratio:.2f}x)")
+    peaks = {p: res[p]["peak_rss_mb"] for p in ("import", "engine") if p in res}
+    if peaks:
+        worst = max(peaks.values())
+        detail = ", ".join(f"{p} {v / 1024:.2f} GB" for p, v in peaks.items())
+        out.append(f"  target peak memory < 4 GB (import, scoring): {'met' if worst < 4096 else 'MISSED'} ({detail})")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        return child_main(argv[1], argv[2])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=list(DEFAULT_ROWS), help="evaluations (default 1M and 10M)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per phase (median printed; default 3)")
+    parser.add_argument("--import-repeat", type=int, default=None,
+                        help="timed runs of the import (default --repeat; 1 saves time at 10M)")
+    parser.add_argument("--workdir", type=Path, default=REPO / "bench" / "out", help="CSV cache and databases (default bench/out)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--phases", nargs="+", default=["raw_load", "import", "scan", "engine", "polars", "pandas", "profile"],
+                        choices=[p for p in PHASES if p != "generate"], help="phases to run, in order")
+    parser.add_argument("--profile", action="store_true", help="also time score()'s statements one by one, with EXPLAIN ANALYZE")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    m, v = machine(), versions()
+    print(f"scorecard scoring benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}")
+    print(f"machine: {m['platform']}; {m['cpu']}; {m['cores']} cores; {m['ram']} RAM; "
+          f"load average {os.getloadavg()[0]:.2f} at start")
+    print("versions: " + ", ".join(f"{k} {val}" for k, val in v.items()))
+    print(f"repeat {args.repeat} (median, min, max), warm-up run first for scan, scoring and peers")
+    for rows in args.rows:
+        for line in bench_rows(rows, args):
+            print(line, flush=True)
+    print(f"load average {os.getloadavg()[0]:.2f} at end (other processes share these cores)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
