@@ -322,3 +322,16 @@ def test_cast_sql_is_plain_sql_for_duckdb() -> None:
     ).fetchone()
     assert got == (dt.datetime(2026, 3, 25, 11, 0), True)
     assert "sans objet" in DEFAULT_ANSWERS.not_applicable
+
+
+def test_headers_named_like_internal_columns_are_observations(con, tmp_path: Path) -> None:
+    src = write(
+        tmp_path / "names.csv",
+        "evaluation_id,interaction_id,agent_id,interaction_at,line,_present,_blank\n"
+        "E1,I1,A1,2026-03-01,L7,x,w\n",
+    )
+    (f,) = import_files(con, [src]).files
+    assert f.columns_added == {"line": "VARCHAR", "present": "BOOLEAN", "blank": "VARCHAR"}
+    assert con.execute("SELECT line, present, blank FROM evaluations").fetchall() == [
+        ("L7", True, "w")
+    ]

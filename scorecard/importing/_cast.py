@@ -152,18 +152,33 @@ def _plain_sql(v: str) -> str:
     return f"(strlen({v}) = length({v}) AND NOT contains({v}, ' '))"
 
 
+def _first_codes(tokens: list[str]) -> list[int]:
+    """Code points a value may start with when its token starts with one of these letters:
+    both cases, accented forms (``É`` for ``e``) and ligatures (``œ`` for ``o``)."""
+    firsts = {t[0] for t in tokens}
+    codes = {-1}  # ord('') in DuckDB
+    for cp in range(0x20, 0x250):
+        ch = chr(cp)
+        if token(ch)[:1] in firsts:
+            codes.add(cp)
+    return sorted(codes)
+
+
 def na_null_sql(trimmed: str, *, answers: Answers = DEFAULT_ANSWERS) -> str:
     """NULL for an empty or not-applicable trimmed value, else the value.
 
-    Cheap tests first (length, plain lower case) so the accent/space normalisation runs
-    only on the few values that could be a token spelled with accents or spaces.
+    Cheap tests first: a value whose first character cannot start a token (one integer
+    comparison, most cells) is kept as is; then length and plain lower case; the
+    accent/space normalisation runs only on the few values that could still be a token.
     """
     na = answers.tokens("not_applicable")
     if not na:
         return f"NULLIF({trimmed}, '')"
     longest = max(len(t) for t in na) + 8
+    codes = ", ".join(str(c) for c in _first_codes(na))
     return (
-        f"CASE WHEN {trimmed} = '' THEN NULL WHEN length({trimmed}) > {longest} THEN {trimmed} "
+        f"CASE WHEN ord({trimmed}) NOT IN ({codes}) THEN {trimmed} "
+        f"WHEN {trimmed} = '' THEN NULL WHEN length({trimmed}) > {longest} THEN {trimmed} "
         f"WHEN lower({trimmed}) IN {_sql_list(na)} THEN NULL "
         f"WHEN {_plain_sql(trimmed)} THEN {trimmed} "
         f"WHEN {token_sql(trimmed)} IN {_sql_list(na)} THEN NULL ELSE {trimmed} END"

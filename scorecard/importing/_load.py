@@ -70,7 +70,7 @@ class Column:
 
     name: str
     source: str  # column of the cleaned table holding its text
-    line: str = "line"  # expression giving the line a reject of this column names
+    line: str = "_line"  # expression giving the line a reject of this column names
     kind: str = "text"
 
 
@@ -158,7 +158,7 @@ def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
     return Source(
         header=result.header,
         width=result.max_fields,
-        relation=f"(SELECT s._present, l.line, s.* EXCLUDE (_present) FROM "
+        relation=f"(SELECT s._present, l.line AS _line, s.* EXCLUDE (_present) FROM "
         f"(SELECT true AS _present, * FROM {read}) s POSITIONAL JOIN _sc_lines l)",
         header_line=int(result.record_lines[0]),
         relines=relines,
@@ -176,7 +176,7 @@ def _source_xlsx(ctx: Context) -> Source:
     width = max([len(sheet.header), *(len(r) for r in sheet.rows)])
     cells = [list(r) + [None] * (width - len(r)) for r in sheet.rows]
     frame = pd.DataFrame(cells, columns=[f"c{i}" for i in range(width)], dtype=object)
-    frame.insert(0, "line", sheet.lines)
+    frame.insert(0, "_line", sheet.lines)
     frame = frame.astype({f"c{i}": "string" for i in range(width)})
     _frame_table(ctx.con, "_sc_xlsx", frame)
     ctx.file_blank_lines = sheet.blank_lines
@@ -248,13 +248,13 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
         f"{_cleaned(ctx, src, name)} AS {q(name)}" for name, src in sources.items()
     )
     create = (
-        f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT _present, line, {select} "
-        f"FROM (SELECT _present, line, {trimmed} FROM {source.relation})"
+        f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT _present, _line, {select} "
+        f"FROM (SELECT _present, _line, {trimmed} FROM {source.relation})"
     )
     try:
         ctx.sql(create)
         (mismatch,) = ctx.sql(
-            "SELECT count(*) FILTER (WHERE _present IS NULL OR line IS NULL) FROM _sc_rows"
+            "SELECT count(*) FILTER (WHERE _present IS NULL OR _line IS NULL) FROM _sc_rows"
         ).fetchall()[0]
         if mismatch and source.relines is not None:
             starts, blanks = source.relines()
@@ -262,7 +262,7 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
             ctx.file_blank_lines = [int(x) for x in blanks]
             ctx.sql(create)
             (mismatch,) = ctx.sql(
-                "SELECT count(*) FILTER (WHERE _present IS NULL OR line IS NULL) FROM _sc_rows"
+                "SELECT count(*) FILTER (WHERE _present IS NULL OR _line IS NULL) FROM _sc_rows"
             ).fetchall()[0]
     except duckdb.Error as exc:
         raise ImportRefused(
@@ -274,7 +274,7 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
             "unbalanced quotes: records cannot be located in the file"
         )
     ctx.sql(
-        f"DELETE FROM _sc_rows WHERE line = {source.header_line}; "
+        f"DELETE FROM _sc_rows WHERE _line = {source.header_line}; "
         "ALTER TABLE _sc_rows DROP COLUMN _present; DROP TABLE IF EXISTS _sc_xlsx"
     )
     all_null = " AND ".join(f"{q(n)} IS NULL" for n in sources)
@@ -283,22 +283,22 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
         f"ALTER TABLE _sc_rows ADD COLUMN _blank BOOLEAN; UPDATE _sc_rows SET _blank = ({all_null})"
     )
     last_filled, last_row = ctx.sql(
-        f"SELECT max(line) FILTER (WHERE {required}), max(line) FILTER (WHERE NOT _blank) "
+        f"SELECT max(_line) FILTER (WHERE {required}), max(_line) FILTER (WHERE NOT _blank) "
         "FROM _sc_rows"
     ).fetchall()[0]
-    null_rows = [r[0] for r in ctx.sql("SELECT line FROM _sc_rows WHERE _blank").fetchall()]
+    null_rows = [r[0] for r in ctx.sql("SELECT _line FROM _sc_rows WHERE _blank").fetchall()]
     last_row = last_row or 0
     blanks = sorted(b for b in {*ctx.file_blank_lines, *null_rows} if b < last_row)
     notes_from = None
     if last_filled is not None:
         after = [b for b in blanks if b > last_filled]
         notes_from = after[0] if after else None
-    cut = f"line < {notes_from}" if notes_from is not None else "true"
+    cut = f"_line < {notes_from}" if notes_from is not None else "true"
     if notes_from is not None:
         ctx.report.note_lines = [
             r[0]
             for r in ctx.sql(
-                f"SELECT line FROM _sc_rows WHERE NOT _blank AND line > {notes_from} ORDER BY line"
+                f"SELECT _line FROM _sc_rows WHERE NOT _blank AND _line > {notes_from} ORDER BY _line"
             ).fetchall()
         ]
     ctx.report.blank_lines = blanks
@@ -323,7 +323,7 @@ def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
         ctx.sql(f"UPDATE _sc_rows SET _answer = NULL WHERE coalesce({flag}, false)")
     _reject_rows(
         ctx,
-        "SELECT line, 'item', NULL, 'question manquante / missing item' FROM _sc_rows "
+        "SELECT _line, 'item', NULL, 'question manquante / missing item' FROM _sc_rows "
         "WHERE _item IS NULL",
     )
     ctx.sql("DELETE FROM _sc_rows WHERE _item IS NULL")
@@ -351,24 +351,24 @@ def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
     )
     _reject_rows(
         ctx,
-        "SELECT line, _item, _answer, 'question en double dans l''évaluation, remplacée par la "
+        "SELECT _line, _item, _answer, 'question en double dans l''évaluation, remplacée par la "
         "ligne ' || _winner || ' / item repeated in the evaluation, replaced by line ' "
-        "|| _winner FROM (SELECT line, _item, _answer, max(line) OVER w AS _winner, "
-        "row_number() OVER (w ORDER BY line DESC) AS _n FROM _sc_long "
+        "|| _winner FROM (SELECT _line, _item, _answer, max(_line) OVER w AS _winner, "
+        "row_number() OVER (w ORDER BY _line DESC) AS _n FROM _sc_long "
         "WINDOW w AS (PARTITION BY _ekey, _key)) WHERE _n > 1",
     )
-    parts = ["min(line) AS line"]
-    parts += [f"arg_min({q(c)}, line) AS {q(c)}" for c in evaluation_cols]
+    parts = ["min(_line) AS _line"]
+    parts += [f"arg_min({q(c)}, _line) AS {q(c)}" for c in evaluation_cols]
     for key in dict.fromkeys(keys.values()):
         cond = f"FILTER (WHERE _key = {sql_str(key)})"
-        parts.append(f"arg_max(_answer, line) {cond} AS {q(key)}")
-        parts.append(f"max(line) {cond} AS {q('_line_' + key)}")
-        ctx.item_columns.append(Column(key, key, line=f"coalesce({q('_line_' + key)}, line)"))
+        parts.append(f"arg_max(_answer, _line) {cond} AS {q(key)}")
+        parts.append(f"max(_line) {cond} AS {q('_line_' + key)}")
+        ctx.item_columns.append(Column(key, key, line=f"coalesce({q('_line_' + key)}, _line)"))
         if has_comment:
-            parts.append(f"arg_max(_comment, line) {cond} AS {q(key + '__comment')}")
+            parts.append(f"arg_max(_comment, _line) {cond} AS {q(key + '__comment')}")
             ctx.item_columns.append(
                 Column(key + "__comment", key + "__comment",
-                       line=f"coalesce({q('_line_' + key)}, line)")
+                       line=f"coalesce({q('_line_' + key)}, _line)")
             )
     ctx.sql(
         f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT {', '.join(parts)} "
@@ -474,7 +474,7 @@ def _typed(ctx: Context, outputs: list[Column]) -> None:
         "date_order": ctx.profile.date_order,
         "timezone": ctx.profile.timezone,
     }
-    inner = ["line"]
+    inner = ["_line"]
     errors: list[str] = []
     for i, col in enumerate(outputs):
         inner.append(f"{q(col.source)} AS v{i}")
@@ -497,7 +497,7 @@ def _typed(ctx: Context, outputs: list[Column]) -> None:
         inner.append(f"{q(extra)} AS {q(extra)}")
         number = extra.removeprefix("_x")
         errors.append(
-            f"CASE WHEN {q(extra)} IS NOT NULL THEN {{'line': line, 'column': "
+            f"CASE WHEN {q(extra)} IS NOT NULL THEN {{'line': _line, 'column': "
             f"{sql_str('#' + number)}, 'value': {q(extra)}, 'reason': "
             "'valeur dans une colonne sans en-tête / value in a column without a header'} END"
         )
@@ -525,9 +525,9 @@ def _typed(ctx: Context, outputs: list[Column]) -> None:
     ctx.sql(
         f"CREATE OR REPLACE TEMP TABLE _sc_typed AS "
         f"SELECT *, printf('%016x', hash({hashed})) AS _row_hash FROM ("
-        f"SELECT line, coalesce(evaluation_id, {derived}) AS evaluation_id, "
-        f"* EXCLUDE (line, evaluation_id, _errs), "
-        f"_errs FROM (SELECT line, {', '.join(outer)}, {err_list} AS _errs "
+        f"SELECT _line, coalesce(evaluation_id, {derived}) AS evaluation_id, "
+        f"* EXCLUDE (_line, evaluation_id, _errs), "
+        f"_errs FROM (SELECT _line, {', '.join(outer)}, {err_list} AS _errs "
         f"FROM (SELECT {', '.join(inner)} FROM _sc_rows)))"
     )
     ctx.sql("DROP TABLE _sc_rows")
@@ -538,28 +538,35 @@ def _typed(ctx: Context, outputs: list[Column]) -> None:
     )
     _reject_rows(
         ctx,
-        "SELECT line, 'evaluation_id', evaluation_id, 'evaluation_id en double dans le fichier, "
+        "SELECT _line, 'evaluation_id', evaluation_id, 'evaluation_id en double dans le fichier, "
         "remplacé par la ligne ' || _winner || ' / duplicate evaluation_id in the file, "
-        "replaced by line ' || _winner FROM (SELECT line, evaluation_id, "
-        "max(line) OVER w AS _winner, row_number() OVER (w ORDER BY line DESC) AS _n "
+        "replaced by line ' || _winner FROM (SELECT _line, evaluation_id, "
+        "max(_line) OVER w AS _winner, row_number() OVER (w ORDER BY _line DESC) AS _n "
         "FROM _sc_typed WHERE len(_errs) = 0 WINDOW w AS (PARTITION BY evaluation_id)) "
         "WHERE _n > 1",
     )
 
 
-def _merge(ctx: Context, outputs: list[Column], import_id: int) -> None:
-    """Count new / replaced / unchanged; delete replaced, insert new and replaced."""
+def _merge(ctx: Context) -> None:
+    """Count new / replaced / unchanged against the stored rows (last line wins in-file).
+
+    Only (evaluation_id, line, status) is materialised: copying every column again would
+    cost as much as the typing pass.
+    """
     ctx.sql(
-        "CREATE OR REPLACE TEMP TABLE _sc_final AS SELECT t.* EXCLUDE (_errs), "
+        "CREATE OR REPLACE TEMP TABLE _sc_status AS SELECT t.evaluation_id, t._line, "
         "CASE WHEN e._eid IS NULL THEN 'new' WHEN e._old = t._row_hash THEN 'unchanged' "
-        "ELSE 'replaced' END AS _status FROM (SELECT * FROM _sc_typed WHERE len(_errs) = 0 "
-        "QUALIFY row_number() OVER (PARTITION BY evaluation_id ORDER BY line DESC) = 1) t "
+        "ELSE 'replaced' END AS _status FROM (SELECT evaluation_id, _line, _row_hash "
+        "FROM _sc_typed WHERE len(_errs) = 0 "
+        "QUALIFY row_number() OVER (PARTITION BY evaluation_id ORDER BY _line DESC) = 1) t "
         "LEFT JOIN (SELECT evaluation_id AS _eid, any_value(_row_hash) AS _old "
         "FROM evaluations GROUP BY ALL) e ON e._eid = t.evaluation_id"
     )
-    counts = dict(ctx.sql("SELECT _status, count(*) FROM _sc_final GROUP BY 1").fetchall())
+    counts = dict(ctx.sql("SELECT _status, count(*) FROM _sc_status GROUP BY 1").fetchall())
     rep = ctx.report
-    rep.new, rep.replaced, rep.unchanged = (counts.get(k, 0) for k in ("new", "replaced", "unchanged"))
+    rep.new, rep.replaced, rep.unchanged = (
+        counts.get(k, 0) for k in ("new", "replaced", "unchanged")
+    )
     (rep.rejected,) = ctx.sql("SELECT count(DISTINCT line) FROM _sc_rejects").fetchall()[0]
 
 
@@ -568,14 +575,19 @@ def _write(ctx: Context, outputs: list[Column], import_id: int) -> None:
     if rep.replaced:
         ctx.sql(
             "DELETE FROM evaluations WHERE evaluation_id IN "
-            "(SELECT evaluation_id FROM _sc_final WHERE _status = 'replaced')"
+            "(SELECT evaluation_id FROM _sc_status WHERE _status = 'replaced')"
         )
     names = ["evaluation_id", *(c.name for c in outputs if c.name != "evaluation_id")]
     cols = ", ".join(q(n) for n in names)
+    (valid,) = ctx.sql("SELECT count(*) FROM _sc_typed WHERE len(_errs) = 0").fetchall()[0]
+    if rep.new == valid:  # every valid line is a new evaluation: no join needed
+        chosen = "len(_errs) = 0"
+    else:
+        chosen = "_line IN (SELECT _line FROM _sc_status WHERE _status <> 'unchanged')"
     if rep.new or rep.replaced:
         ctx.sql(
             f"INSERT INTO evaluations ({cols}, _import_id, _row_hash) SELECT {cols}, "
-            f"{import_id}, _row_hash FROM _sc_final WHERE _status <> 'unchanged' ORDER BY line"
+            f"{import_id}, _row_hash FROM _sc_typed WHERE {chosen}"
         )
     ctx.sql(
         "INSERT INTO rejects SELECT ?, ?, line, \"column\", value, reason, ? FROM _sc_rejects "
@@ -642,7 +654,7 @@ def import_one(
     (import_id,) = con.execute(
         "SELECT coalesce(max(import_id), 0) + 1 FROM imports"
     ).fetchall()[0]
-    _merge(ctx, outputs, import_id)
+    _merge(ctx)
     _collect_rejects(ctx)
     earlier = con.execute(
         "SELECT import_id, imported_at FROM imports WHERE sha256 = ? ORDER BY import_id DESC "
@@ -655,6 +667,6 @@ def import_one(
     if previous is None or report.changed:
         _write(ctx, outputs, import_id)
         report.import_id = import_id
-    for table in ("_sc_typed", "_sc_final", "_sc_rejects", "_sc_lines"):
+    for table in ("_sc_typed", "_sc_status", "_sc_rejects", "_sc_lines"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
