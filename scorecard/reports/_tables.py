@@ -63,17 +63,24 @@ def _ruleset_row(con: duckdb.DuckDBPyConnection, rid: int) -> tuple[str, str, di
     return name, version, json.loads(settings)
 
 
+def _equal(prefix: str, *pairs: tuple[str, str | None]) -> tuple[list[str], list]:
+    """``col = ?`` conditions and their parameters for the filters that are set."""
+    conds, params = [], []
+    for col, val in pairs:
+        if val is not None:
+            conds.append(f"{prefix}{col} = ?")
+            params.append(val)
+    return conds, params
+
+
 def _where(conds: list[str]) -> str:
     return " AND ".join(conds) if conds else "true"
 
 
 def evaluation_scores(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list]:
     rid = resolve_ruleset_id(con, f.ruleset)
-    conds, params = ["s.ruleset_id = ?"], [rid]
-    for col, val in (("period", f.period), ("agent_id", f.agent), ("team", f.team)):
-        if val is not None:
-            conds.append(f"s.{col} = ?")
-            params.append(val)
+    conds, params = _equal("s.", ("period", f.period), ("agent_id", f.agent), ("team", f.team))
+    conds, params = ["s.ruleset_id = ?", *conds], [rid, *params]
     sql = f"""
         SELECT s.evaluation_id, s.interaction_id, s.agent_id, s.team, s.period, s.evaluator_id,
                s.is_calibration, s.score, s.score_before_fatal, s.fatal_failed, s.critical_score,
@@ -105,11 +112,8 @@ def _scorecard_measures(aggregate: str) -> str:
 def agent_scorecards(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list]:
     rid = resolve_ruleset_id(con, f.ruleset)
     name, version, settings = _ruleset_row(con, rid)
-    conds, params = ["ruleset_id = ?", "NOT is_calibration"], [rid]
-    for col, val in (("period", f.period), ("agent_id", f.agent)):
-        if val is not None:
-            conds.append(f"{col} = ?")
-            params.append(val)
+    conds, params = _equal("", ("period", f.period), ("agent_id", f.agent))
+    conds, params = ["ruleset_id = ?", "NOT is_calibration", *conds], [rid, *params]
     team_filter = ""
     if f.team is not None:
         team_filter = "WHERE team = ?"
@@ -131,11 +135,8 @@ def agent_scorecards(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, l
 def team_scorecards(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list]:
     rid = resolve_ruleset_id(con, f.ruleset)
     name, version, settings = _ruleset_row(con, rid)
-    conds, params = ["ruleset_id = ?", "NOT is_calibration"], [rid]
-    for col, val in (("period", f.period), ("team", f.team), ("agent_id", f.agent)):
-        if val is not None:
-            conds.append(f"{col} = ?")
-            params.append(val)
+    conds, params = _equal("", ("period", f.period), ("team", f.team), ("agent_id", f.agent))
+    conds, params = ["ruleset_id = ?", "NOT is_calibration", *conds], [rid, *params]
     sql = f"""
         SELECT team, period, {_scorecard_measures(settings["scoring"]["aggregate"])},
                count(DISTINCT agent_id) AS n_agents,
@@ -158,11 +159,8 @@ def mastery_sql(score: str, n_evaluations: str, mastery: dict) -> str:
 def competency_scores(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list]:
     rid = resolve_ruleset_id(con, f.ruleset)
     name, version, settings = _ruleset_row(con, rid)
-    conds, params = ["c.ruleset_id = ?"], [rid]
-    for col, val in (("period", f.period), ("agent_id", f.agent)):
-        if val is not None:
-            conds.append(f"c.{col} = ?")
-            params.append(val)
+    conds, params = _equal("c.", ("period", f.period), ("agent_id", f.agent))
+    conds, params = ["c.ruleset_id = ?", *conds], [rid, *params]
     team_cond = ""
     if f.team is not None:
         team_cond = "AND t.team = ?"
