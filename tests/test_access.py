@@ -14,7 +14,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from test_dashboard_data import PASSWORDS, sample_db, sample_db_template, tiny_db, tiny_db_template  # noqa: F401
+from test_dashboard_data import (  # noqa: F401
+    PASSWORDS,
+    sample_db,
+    sample_db_template,
+    score_second_version,
+    tiny_db,
+    tiny_db_template,
+)
 
 from scorecard import access
 from scorecard.access import QueryTimeout, Scope, data
@@ -281,6 +288,29 @@ def test_centre_overview_and_distribution(db: access.DashboardDb) -> None:
     assert teams.loc["Nord", "quality_score"] == pytest.approx(605 / 9) and teams.loc["Sud", "n_evaluations"] == 1
     dist = data.score_distribution(db.con, QM, w).set_index("bin_start")["n_evaluations"].to_dict()
     assert dist == {0: 1, 30: 1, 45: 1, 50: 1, 85: 1, 95: 5}
+
+
+def test_two_ruleset_versions_side_by_side(tiny_db: Path, tmp_path: Path) -> None:
+    score_second_version(tiny_db, tmp_path / "v2")
+    handle = access.open_dashboard_db(tiny_db)
+    try:
+        versions = {r.version: r for r in data.rulesets(handle.con, QM)}
+        assert list(versions) == ["2", "1"]  # the current one first
+        result = data.compare_rulesets(handle.con, QM, data.Window(versions["1"]), versions["2"])
+        overall = result["overall"].iloc[0]
+        # v1 mean 70.5; v2 (identity 1, answer 1): 100,50,0,100,100,50,100,100,50,100 -> 75
+        assert overall["mean_a"] == pytest.approx(70.5) and overall["mean_b"] == pytest.approx(75.0)
+        assert overall["mean_delta"] == pytest.approx(4.5) and overall["n_changed"] == 4  # e2, e5, e8, e9
+        assert (overall["fatal_a"], overall["fatal_b"], overall["n_evaluations"]) == (1, 1, 10)
+        changes = result["rules"].set_index("rule_id")["change"].to_dict()
+        assert changes == {"tiny.answer": "changed", "tiny.courtesy": "removed", "tiny.identity": "same"}
+        comp = result["by_competency"].set_index("competency")
+        # courtesy in v1 over the ten counted evaluations (e4 n/a): 1+.8+.6+.4+1+1+.8+.2+1 = 6.8 over 9
+        assert pd.isna(comp.loc["CT1", "score_b"]) and comp.loc["CT1", "score_a"] == pytest.approx(100 * 6.8 / 9)
+        with pytest.raises(ScopeError):
+            data.compare_rulesets(handle.con, NORD, data.Window(versions["1"]), versions["2"])
+    finally:
+        handle.close()
 
 
 # ----------------------------------------------------------------------------- feedback

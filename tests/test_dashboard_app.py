@@ -15,7 +15,15 @@ import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from test_dashboard_data import PASSWORDS, REPO, sample_db, sample_db_template, tiny_db, tiny_db_template  # noqa: F401
+from test_dashboard_data import (  # noqa: F401
+    PASSWORDS,
+    REPO,
+    sample_db,
+    sample_db_template,
+    score_second_version,
+    tiny_db,
+    tiny_db_template,
+)
 
 from scorecard.store import open_db
 
@@ -247,3 +255,15 @@ def test_language_switch(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert at.title[0].value == "My progress"
     labels = {m.label: m.value for m in at.metric}
     assert labels["Quality score"] == "50.0"
+
+
+def test_rules_page_compares_two_versions(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    score_second_version(tiny_db, tmp_path / "v2")
+    at = signed_in(tiny_db, monkeypatch, "qm", PASSWORDS["qm"])
+    at.selectbox(key="ruleset_id").select(1).run()  # version 1 as A, compared with version 2
+    open_page(at, "views/rules.py")
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Moyenne tiny@1"] == "70,5" and labels["Moyenne tiny@2"] == "75,0"
+    assert labels["Évaluations dont le score change"] == "4"
+    text = page_text(at)
+    assert "Règles modifiées, ajoutées ou retirées** (2)" in text and "retirée" in text

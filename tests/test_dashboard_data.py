@@ -169,3 +169,18 @@ def sample_db(sample_db_template: tuple[Path, list], tmp_path: Path) -> tuple[Pa
     target = tmp_path / "sample.duckdb"
     shutil.copy(source, target)
     return target, logins
+
+
+def score_second_version(db: Path, rules_dir: Path) -> None:
+    """Re-score ``db`` with version 2 of the tiny ruleset: answer weight 2 -> 1, courtesy removed."""
+    folder = write_tiny_ruleset(rules_dir)
+    (folder / "ct1.yaml").unlink()
+    (folder / "scorecard.yaml").write_text(
+        (folder / "scorecard.yaml").read_text(encoding="utf-8").replace('version: "1"', 'version: "2"'), encoding="utf-8")
+    (folder / "cp4.yaml").write_text(
+        (folder / "cp4.yaml").read_text(encoding="utf-8").replace("weight: 2", "weight: 1"), encoding="utf-8")
+    con = open_db(db)
+    try:
+        score(con, load_ruleset(folder, known_columns=evaluation_columns(con)))
+    finally:
+        con.close()

@@ -209,8 +209,8 @@ def _lines_table(ctx: PageContext, lines: pd.DataFrame, evaluation_id: str) -> N
     )
     ui.table(ctx, table, {
         "outcome_text": (t("eval.col_outcome", lang), "text"), "rule": (t("eval.col_rule", lang), "text"),
-        "criterion_text": (t("eval.col_criterion", lang), "text"), "weight": (t("eval.col_weight", lang), "num0"),
-        "flags": (t("eval.col_flags", lang), "text"), "comment": (t("eval.col_comment", lang), "text"),
+        "comment": (t("eval.col_comment", lang), "text"), "weight": (t("eval.col_weight", lang), "num0"),
+        "flags": (t("eval.col_flags", lang), "text"), "criterion_text": (t("eval.col_criterion", lang), "text"),
     }, key=f"lines-{evaluation_id}", export=f"evaluation_{evaluation_id}",
         colours={"outcome_text": lambda v: css.get(v, "")})
 

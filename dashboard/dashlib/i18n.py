@@ -372,6 +372,8 @@ ACTIVITIES = {
     "booking": ("Réservations et commandes", "Bookings and orders"), "sales": ("Vente", "Sales"),
     "retention": ("Fidélisation", "Retention"), "collections": ("Recouvrement", "Collections"),
 }
+EVALUATOR_KINDS = {"human": ("Humain", "Human"), "auto": ("Automatique", "Automatic"),
+                   "self": ("Auto-évaluation", "Self-assessment")}
 MONTHS_FR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -447,18 +449,24 @@ def range_label(p_from: str | None, p_to: str | None, lang: str) -> str:
     return f"{month_label(p_from, lang)} – {month_label(p_to, lang)}"
 
 
-def channel_label(code: object, lang: str) -> str:
+def _vocabulary(table: dict[str, tuple[str, str]], code: object, lang: str) -> str:
+    """A stored code in the reader's words (the code itself when the table does not know it)."""
     if _missing(code):
         return "–"
-    pair = CHANNELS.get(str(code))
+    pair = table.get(str(code))
     return (pair[1] if lang == "en" else pair[0]) if pair else str(code)
+
+
+def channel_label(code: object, lang: str) -> str:
+    return _vocabulary(CHANNELS, code, lang)
 
 
 def activity_label(code: object, lang: str) -> str:
-    if _missing(code):
-        return "–"
-    pair = ACTIVITIES.get(str(code))
-    return (pair[1] if lang == "en" else pair[0]) if pair else str(code)
+    return _vocabulary(ACTIVITIES, code, lang)
+
+
+def evaluator_kind_label(code: object, lang: str) -> str:
+    return _vocabulary(EVALUATOR_KINDS, code, lang)
 
 
 def mastery_label(code: object, lang: str) -> str:

@@ -72,6 +72,7 @@ def _formatter(kind: Kind, lang: str) -> Callable[[Any], str] | None:
         "mastery": lambda v: i18n.mastery_label(v, lang),
         "channel": lambda v: i18n.channel_label(v, lang),
         "activity": lambda v: i18n.activity_label(v, lang),
+        "evaluator_kind": lambda v: i18n.evaluator_kind_label(v, lang),
     }.get(kind)
 
 
@@ -116,12 +117,12 @@ def _unique_labels(labels: list[str]) -> list[str]:
 
 def downloads(ctx: PageContext, frame: pd.DataFrame, stem: str, *, key: str) -> None:
     """CSV and Excel buttons for rows already read through the scoped layer."""
-    left, right, _ = st.columns([1, 1, 6])
-    for col, fmt, label in ((left, "csv", "common.download_csv"), (right, "xlsx", "common.download_xlsx")):
-        col.download_button(
-            f"⬇ {t(label, ctx.lang)}", data=export_bytes(frame, fmt), file_name=export_name(stem, fmt),
-            mime=MIME[fmt], key=f"{key}-{fmt}", width="stretch",
-        )
+    with st.container(horizontal=True):
+        for fmt, label in (("csv", "common.download_csv"), ("xlsx", "common.download_xlsx")):
+            st.download_button(
+                t(label, ctx.lang), data=export_bytes(frame, fmt), file_name=export_name(stem, fmt),
+                mime=MIME[fmt], key=f"{key}-{fmt}", icon=":material/download:", width="content",
+            )
 
 
 def guard(lang: str, body: Callable[[], None]) -> None:

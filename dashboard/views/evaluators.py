@@ -29,7 +29,7 @@ def body() -> None:
         ui.empty(t("common.no_data_period", lang))
     else:
         ui.table(ctx, volume, {
-            "evaluator_id": (t("col.evaluator", lang), "text"), "evaluator_kind": (t("ev.kind", lang), "text"),
+            "evaluator_id": (t("col.evaluator", lang), "text"), "evaluator_kind": (t("ev.kind", lang), "evaluator_kind"),
             "n_evaluations": (t("m.evaluations", lang), "int"), "n_agents": (t("m.agents", lang), "int"),
             "mean_score": (t("m.quality", lang), "num"), "fatal_rate": (t("m.fatal_rate", lang), "pct"),
         }, key="evaluators-volume", export="evaluators_volume")
@@ -45,7 +45,7 @@ def body() -> None:
         ui.empty(t("evaluators.unavailable", lang, msg=exc))
         return
     ui.table(ctx, reliability, {
-        "evaluator_id": (t("col.evaluator", lang), "text"), "evaluator_kind": (t("ev.kind", lang), "text"),
+        "evaluator_id": (t("col.evaluator", lang), "text"), "evaluator_kind": (t("ev.kind", lang), "evaluator_kind"),
         "n_evaluations": (t("m.evaluations", lang), "int"), "mean_score": (t("m.quality", lang), "num"),
         "leniency": (t("ev.leniency", lang), "num"),
         "leniency_ci_low": (t("col.ci_low", lang), "num"), "leniency_ci_high": (t("col.ci_high", lang), "num"),

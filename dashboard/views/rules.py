@@ -60,7 +60,7 @@ def compare() -> None:
         ui.empty(t("rules.compare_single", lang))
         return
     st.caption(t("rules.compare_help", lang))
-    labels = {r.ruleset_id: f"{r.label} ({r.scored_at})" for r in others}
+    labels = {r.ruleset_id: f"{r.label} ({i18n.fmt_datetime(r.scored_at, lang)})" for r in others}
     other_id = st.selectbox(t("rules.compare_with", lang), list(labels), format_func=labels.get, key="compare_with")
     other = next(r for r in others if r.ruleset_id == other_id)
     result = read("compare_rulesets", ctx.window, other)
@@ -100,7 +100,7 @@ def compare() -> None:
 def body() -> None:
     rules = read("ruleset_rules", ruleset.ruleset_id)
     st.markdown(t("rules.version", lang, label=ruleset.label, hash=ruleset.content_hash, n=len(rules),
-                  date=ruleset.scored_at))
+                  date=i18n.fmt_datetime(ruleset.scored_at, lang)))
     coverage(rules)
     rules_table(rules)
     compare()

@@ -47,6 +47,7 @@ def heatmap(agents: pd.DataFrame) -> None:
         s = cells[cells["competency"] == sort].set_index("agent_id")["score"]
         order = list(rows.assign(s=rows["agent_id"].map(s)).sort_values("s", ascending=False, na_position="last")["row"])
     medians = read("competency_medians", ctx.window)
+    medians = medians[medians["competency"].isin(competencies)]  # the team's own competencies only
     extra = []
     for is_centre, group in medians.groupby("is_centre"):
         for team, part in group.groupby(group["team"].fillna("")):
@@ -106,11 +107,8 @@ def body() -> None:
         return
     cards(agents)
     heatmap(agents)
-    left, right = st.columns([1, 1])
-    with left:
-        agents_table(agents)
-    with right:
-        weakest()
+    agents_table(agents)
+    weakest()
 
 
 ui.guard(lang, body)

@@ -92,6 +92,8 @@ def import_uploads(
                 paths.append(path)
             with _temp_files_in(upload_dir):
                 report = import_files(cur, paths, profile=profile, format=format, strict=strict)
+            for file_report in report.files:  # the person knows the file by its name, not our copy's path
+                file_report.path = Path(file_report.path).name
             scoring, error = None, None
             rid = current_ruleset_id(cur)
             if rid is not None and not report.is_noop:
