@@ -865,7 +865,9 @@ def score_polars(frame: pl.DataFrame, ruleset: Ruleset) -> PeerResult[pl.DataFra
         *[v[i].sum().alias(f"s{i}") for i in range(len(rules))],
         *[pl.col(f"e_{k}").sum() for k, _ in members],
     )
-    scores_df, wide_df = pl.collect_all([evaluation_scores, wide], engine=POLARS_ENGINE)
+    # two separate collects: a shared plan would cache all 76 value columns (6 GB at 10M rows)
+    scores_df = evaluation_scores.collect(engine=POLARS_ENGINE)
+    wide_df = wide.collect(engine=POLARS_ENGINE)
     rule_rows = pl.concat([
         wide_df.select(
             "agent_id", "period", pl.lit(r.id).alias("rule_id"), pl.col(f"n{i}").cast(pl.Int64).alias("n_outcomes"),
@@ -979,8 +981,9 @@ def score_pandas(frame: pd.DataFrame, ruleset: Ruleset) -> PeerResult[pd.DataFra
     crit_num, crit_den = np.zeros(n), np.zeros(n)
     n_pass, n_scored = np.zeros(n, np.int64), np.zeros(n, np.int64)
     fatal_failed = np.zeros(n, bool)
-    comp_num = {k: np.zeros(n) for k, _ in _competency_members(ruleset)}
-    comp_den = {k: np.zeros(n) for k, _ in _competency_members(ruleset)}
+    sections = settings.evaluation == "sections"  # per-competency sums only where the formula needs them
+    comp_num = {k: np.zeros(n) for k, _ in _competency_members(ruleset)} if sections else {}
+    comp_den = {k: np.zeros(n) for k, _ in _competency_members(ruleset)} if sections else {}
     comp_any = {k: np.zeros(n, bool) for k, _ in _competency_members(ruleset)}
     rule_frames, group_sums = [], {}
     for r in rules:
@@ -992,8 +995,9 @@ def score_pandas(frame: pd.DataFrame, ruleset: Ruleset) -> PeerResult[pd.DataFra
         n_scored += scored
         raw_num += v0 * r.weight * r.competency_weight
         raw_den += scored * (r.weight * r.competency_weight)
-        comp_num[r.competency] += v0 * r.weight
-        comp_den[r.competency] += scored * r.weight
+        if sections:
+            comp_num[r.competency] += v0 * r.weight
+            comp_den[r.competency] += scored * r.weight
         comp_any[r.competency] |= scored
         if r.critical:
             crit_num += v0 * r.weight
@@ -1004,7 +1008,7 @@ def score_pandas(frame: pd.DataFrame, ruleset: Ruleset) -> PeerResult[pd.DataFra
         group_sums[r.id] = sums
         rule_frames.append(keys.assign(rule_id=r.id, n_outcomes=sums[0].astype(np.int64),
                                        n_passed=sums[1].astype(np.int64), sum_v=sums[2]))
-    if settings.evaluation == "sections":
+    if sections:
         raw_num, raw_den = np.zeros(n), np.zeros(n)
         for k, idx in _competency_members(ruleset):
             w_k = rules[idx[0]].competency_weight
@@ -1015,9 +1019,9 @@ def score_pandas(frame: pd.DataFrame, ruleset: Ruleset) -> PeerResult[pd.DataFra
         before = np.where(raw_den > 0, 100.0 * raw_num / raw_den, np.nan)
         critical = np.where(crit_den > 0, 100.0 * crit_num / crit_den, np.nan)
     evaluation_scores = pd.DataFrame({
-        "evaluation_id": frame["evaluation_id"].to_numpy(),
-        "agent_id": frame["agent_id"].to_numpy(),
-        "period": frame["period"].to_numpy(),
+        "evaluation_id": frame["evaluation_id"].array,  # Arrow-backed text, not Python objects
+        "agent_id": frame["agent_id"].array,
+        "period": frame["period"].array,
         "is_calibration": ~counted,
         "score": pd.array(np.where(fatal_failed, 0.0, before), dtype="Float64"),
         "score_before_fatal": pd.array(before, dtype="Float64"),

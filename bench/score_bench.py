@@ -36,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -138,6 +139,41 @@ def phase_import(spec: dict[str, Any]) -> dict[str, Any]:
     work.rename(db)
     file = reports[-1].files[0]
     return {"times": times, "db_bytes": db.stat().st_size, "rows": file.rows, "rejected": file.rejected}
+
+
+def phase_import_chunks(spec: dict[str, Any]) -> dict[str, Any]:
+    """Fallback when one import of the whole file does not fit: the same rows split into files
+    of ``chunk_rows`` rows, imported one call (one transaction) after the other, timed once."""
+    import duckdb
+
+    from scorecard.importing import import_files
+    from scorecard.store import open_db
+
+    db, parts, size = Path(spec["db"]), [], spec["chunk_rows"]
+    split = duckdb.connect()
+    n = split.execute("SELECT count(*) FROM read_csv(?, all_varchar = true)", [spec["csv"]]).fetchone()[0]
+    for k, start in enumerate(range(0, n, size)):
+        part = Path(spec["workdir"]) / f"chunk_{spec['rows']}_{k:03d}.csv"
+        split.execute(
+            f"COPY (SELECT * FROM read_csv(?, all_varchar = true) LIMIT {size} OFFSET {start}) "
+            f"TO '{part}' (HEADER, DELIMITER ',')", [spec["csv"]])
+        parts.append(part)
+    split.close()
+    _fresh(db)
+    rows = rejected = 0
+
+    def run() -> None:
+        nonlocal rows, rejected
+        con = open_db(db)
+        for part in parts:
+            file = import_files(con, [part]).files[0]
+            rows, rejected = rows + file.rows, rejected + file.rejected
+        con.close()
+
+    times = _timed(run, 1, warm_up=False)
+    for part in parts:
+        part.unlink()
+    return {"times": times, "db_bytes": db.stat().st_size, "rows": rows, "rejected": rejected, "files": len(parts)}
 
 
 def phase_scan(spec: dict[str, Any]) -> dict[str, Any]:
@@ -288,6 +324,7 @@ PHASES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "generate": phase_generate,
     "raw_load": phase_raw_load,
     "import": phase_import,
+    "import_chunks": phase_import_chunks,
     "scan": phase_scan,
     "engine": phase_engine,
     "profile": phase_profile,
@@ -318,17 +355,39 @@ def _load_generator() -> Any:
     return module
 
 
-def run_phase(phase: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one phase in a child process; its peak RSS is the child's own."""
+def _rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def run_phase(phase: str, spec: dict[str, Any], *, max_rss_gb: float) -> dict[str, Any]:
+    """Run one phase in a child process; its peak RSS is the child's own. A child whose
+    memory passes ``max_rss_gb`` is stopped (this machine is shared) and reported as such."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", phase, json.dumps(spec)],
-        capture_output=True, text=True, env=env, cwd=REPO,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"phase {phase} failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--child", phase, json.dumps(spec)],
+            stdout=out, stderr=err, text=True, env=env, cwd=REPO,
+        )
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _rss_bytes(proc.pid))
+            if peak > max_rss_gb * GB:
+                proc.kill()
+                proc.wait()
+                return {"aborted": f"stopped at {peak / GB:.1f} GB resident (limit --max-rss-gb {max_rss_gb:g})"}
+            time.sleep(0.25)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"phase {phase} failed:\n{err.read()[-4000:]}")
+        return json.loads(out.read().strip().splitlines()[-1])
 
 
 def machine() -> dict[str, str]:
@@ -393,20 +452,28 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
         need = rows * 520 * 4  # CSV (~450 B/row) plus three database files, with room
         if free < need:
             raise SystemExit(f"not enough disk in {workdir}: {free / GB:.1f} GB free, ~{need / GB:.1f} GB needed")
-        gen = run_phase("generate", {"csv": str(csv), "rows": rows, "seed": args.seed})
+        gen = run_phase("generate", {"csv": str(csv), "rows": rows, "seed": args.seed}, max_rss_gb=args.max_rss_gb)
         generated = f"generated in {gen['times'][0]:.0f} s"
     else:
         generated = "cached"
     with csv.open("rb") as f:
         n_columns = f.readline().count(b",") + 1
     spec = {"csv": str(csv), "rows": rows, "repeat": args.repeat, "workdir": str(workdir),
-            "db": str(workdir / f"bench_{rows}.duckdb")}
+            "db": str(workdir / f"bench_{rows}.duckdb"), "chunk_rows": args.chunk_rows}
     res: dict[str, dict[str, Any]] = {}
     for phase in args.phases:
         if phase == "profile" and not args.profile:
             continue
         repeat = args.import_repeat if phase == "import" and args.import_repeat else args.repeat
-        res[phase] = run_phase(phase, {**spec, "repeat": repeat})
+        res[phase] = run_phase(phase, {**spec, "repeat": repeat}, max_rss_gb=args.max_rss_gb)
+        if phase == "import" and "aborted" in res[phase]:
+            res["import_chunks"] = run_phase("import_chunks", spec, max_rss_gb=args.max_rss_gb)
+            for part in workdir.glob(f"chunk_{rows}_*.csv"):
+                part.unlink()
+            if "aborted" in res["import_chunks"]:
+                break  # no complete database to score
+    aborted = {phase: r["aborted"] for phase, r in res.items() if "aborted" in r}
+    res = {phase: r for phase, r in res.items() if phase not in aborted}
     eng = res.get("engine", {})
     out.append(f"== {rows:,} evaluations: CSV {csv.stat().st_size / 1e6:,.0f} MB, {n_columns} columns ({generated}) ==")
     if eng:
@@ -425,6 +492,9 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
 
     out.append(_line("raw DuckDB load (CTAS read_csv, fresh file)", get("raw_load"), cpu("raw_load"), rss("raw_load")))
     out.append(_line("scorecard import_files (fresh file)", get("import"), cpu("import"), rss("import")))
+    if "import_chunks" in res:
+        out.append(_line(f"  fallback: {res['import_chunks']['files']} files of {args.chunk_rows:,} rows, in turn",
+                         get("import_chunks"), cpu("import_chunks"), rss("import_chunks")))
     out.append(_line("full scan of stored table, all columns", get("scan"), cpu("scan"), rss("scan")))
     if "scan" in res:
         out.append(_line(f"scan of the {res['scan']['used_columns']} columns scoring reads (floor)",
@@ -435,6 +505,7 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
             out.append(_line(f"{lib} peer: DuckDB table -> Arrow", get(lib, "load"), cpu(lib, "load"), None))
             out.append(_line(f"{lib} peer: Arrow -> {lib} frame", get(lib, "frame"), cpu(lib, "frame"), None))
             out.append(_line(f"{lib} peer: scoring (in memory, not stored)", get(lib), cpu(lib), rss(lib)))
+    out += [f"  {phase}: ABORTED, {why}" for phase, why in aborted.items()]
     out.append("  peak RSS: the whole phase's process (a peer's includes its loaded data)")
     out.append(
         f"  ratios: import/raw load {_ratio(get('import'), get('raw_load'))}; "
@@ -442,9 +513,10 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
         f"scoring/scan of read columns {_ratio(get('engine'), get('scan', 'used'))}; "
         f"scoring/polars {_ratio(get('engine'), get('polars'))}; scoring/pandas {_ratio(get('engine'), get('pandas'))}"
     )
-    if "import" in res:
-        out.append(f"  import: {res['import']['rows']:,} rows, {res['import']['rejected']} rejected; database "
-                   f"{res['import']['db_bytes'] / 1e9:.2f} GB (raw load's {res.get('raw_load', {}).get('db_bytes', 0) / 1e9:.2f} GB)")
+    for phase in ("import", "import_chunks"):
+        if phase in res:
+            out.append(f"  {phase}: {res[phase]['rows']:,} rows, {res[phase]['rejected']} rejected; database "
+                       f"{res[phase]['db_bytes'] / 1e9:.2f} GB (raw load's {res.get('raw_load', {}).get('db_bytes', 0) / 1e9:.2f} GB)")
     if eng:
         out.append(f"  engine: {eng['n_scored']:,} scored, {eng['n_fatal']:,} fatal; stored rows "
                    f"evaluation_scores/agent_period_rule/agent_period_competency = {eng['stored_rows']}")
@@ -458,7 +530,7 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
                 f"{_int(chk['comp_matched'])}/{_int(chk['comp_n'])} (peer {_int(chk['comp_peer_rows'])}), "
                 f"max |d sum_wv| {chk['comp_max_d_sum_wv']}, {_int(chk['comp_count_mismatch'])} count mismatches"
             )
-    out += _targets(rows, res)
+    out += _targets(rows, res, aborted)
     if "profile" in res:
         out.append("  profile of score()'s statements (each alone, in a rolled-back transaction):")
         for label, secs in res["profile"]["statements"].items():
@@ -475,8 +547,8 @@ def _int(value: float) -> str:
     return "?" if value != value else f"{int(value):,}"
 
 
-def _targets(rows: int, res: dict[str, dict[str, Any]]) -> list[str]:
-    out = []
+def _targets(rows: int, res: dict[str, dict[str, Any]], aborted: dict[str, str]) -> list[str]:
+    out = [f"  target import <= 2x raw load and < 4 GB: MISSED (import {why})" for p, why in aborted.items() if p == "import"]
     eng, imp, raw = res.get("engine"), res.get("import"), res.get("raw_load")
     if eng:
         med = statistics.median(eng["times"])
@@ -507,8 +579,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="timed runs of the import (default --repeat; 1 saves time at 10M)")
     parser.add_argument("--workdir", type=Path, default=REPO / "bench" / "out", help="CSV cache and databases (default bench/out)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--max-rss-gb", type=float, default=16.0,
+                        help="stop a phase whose memory passes this (default 16; the machine is shared)")
+    parser.add_argument("--chunk-rows", type=int, default=1_000_000,
+                        help="rows per file when the whole-file import is stopped (fallback; default 1M)")
     parser.add_argument("--phases", nargs="+", default=["raw_load", "import", "scan", "engine", "polars", "pandas", "profile"],
-                        choices=[p for p in PHASES if p != "generate"], help="phases to run, in order")
+                        choices=[p for p in PHASES if p not in ("generate", "import_chunks")], help="phases to run, in order")
     parser.add_argument("--profile", action="store_true", help="also time score()'s statements one by one, with EXPLAIN ANALYZE")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
