@@ -101,7 +101,7 @@ def _sso(db: access.DashboardDb, lang: str) -> None:
 def _window_choice(ctx_scope: Scope, lang: str, rulesets: list[data.RulesetInfo]) -> data.RulesetInfo:
     if ctx_scope.is_quality_manager and len(rulesets) > 1:
         labels = {r.ruleset_id: f"{r.label} ({i18n.fmt_datetime(r.scored_at, lang)})" for r in rulesets}
-        rid = st.sidebar.selectbox(t("sidebar.ruleset", lang), list(labels), format_func=labels.get, key="ruleset_id")
+        rid = st.sidebar.selectbox(t("sidebar.ruleset", lang), list(labels), format_func=labels.get, key=f"ruleset_id-{lang}")
         return next(r for r in rulesets if r.ruleset_id == rid)
     return rulesets[0]
 

@@ -189,11 +189,11 @@ def _feedback(db: Path) -> list[tuple]:
 
 def test_acknowledge_dispute_and_answer_through_the_pages(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = signed_in(tiny_db, monkeypatch, "alice", PASSWORDS["alice"])
-    assert at.selectbox(key="pick-A1").value == "e4"  # newest first
+    assert at.selectbox(key="pick-A1-fr").value == "e4"  # newest first
     next(b for b in at.button if b.label == "J'ai pris connaissance").click().run()
     assert not at.exception
     assert any("Vous avez pris connaissance" in s.value for s in at.success)
-    at.selectbox(key="pick-A1").select("e3").run()
+    at.selectbox(key="pick-A1-fr").select("e3").run()
     at.text_area(key="dispute-text-e3").input("L'identité a été vérifiée en début d'appel.")
     next(b for b in at.button if b.label == "Envoyer la contestation").click().run()
     assert not at.exception
@@ -208,7 +208,8 @@ def test_acknowledge_dispute_and_answer_through_the_pages(tiny_db: Path, monkeyp
     assert "L'identité a été vérifiée en début d'appel." in page_text(leader)
     decision = next(r for r in leader.radio if str(r.key).startswith("decision-"))
     decision.set_value("excluded")
-    leader.text_area(key=str(decision.key).replace("decision", "reply")).input("Accepté, enregistrement vérifié.")
+    feedback_id = str(decision.key).split("-")[1]
+    leader.text_area(key=f"reply-{feedback_id}").input("Accepté, enregistrement vérifié.")
     next(b for b in leader.button if b.label == "Enregistrer la décision").click().run()
     assert not leader.exception
     assert "Aucune contestation en attente." in page_text(leader)
@@ -251,16 +252,21 @@ def test_import_page_uploads_a_csv_and_shows_rejects(tiny_db: Path, monkeypatch:
 
 
 def test_language_switch(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = signed_in(tiny_db, monkeypatch, "alice", PASSWORDS["alice"], lang="en")
+    at = signed_in(tiny_db, monkeypatch, "alice", PASSWORDS["alice"])
+    at.selectbox(key="pick-A1-fr").select("e3").run()
+    at.segmented_control(key="scorecard_lang").set_value("en").run()
     assert at.title[0].value == "My progress"
     labels = {m.label: m.value for m in at.metric}
-    assert labels["Quality score"] == "50.0"
+    assert labels["Quality score"] == "50.0" and labels["Team median"] == "50.0"
+    picker = at.selectbox(key="pick-A1-en")
+    assert picker.value == "e4" and picker.format_func("e4").startswith("2026-02-17 14:00 · Phone · Advice")
+    assert "Evaluation of 2026-02-17 14:00" in page_text(at)
 
 
 def test_rules_page_compares_two_versions(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     score_second_version(tiny_db, tmp_path / "v2")
     at = signed_in(tiny_db, monkeypatch, "qm", PASSWORDS["qm"])
-    at.selectbox(key="ruleset_id").select(1).run()  # version 1 as A, compared with version 2
+    at.selectbox(key="ruleset_id-fr").select(1).run()  # version 1 as A, compared with version 2
     open_page(at, "views/rules.py")
     labels = {m.label: m.value for m in at.metric}
     assert labels["Moyenne tiny@1"] == "70,5" and labels["Moyenne tiny@2"] == "75,0"

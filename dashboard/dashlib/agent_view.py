@@ -132,7 +132,7 @@ def _evaluations(ctx: PageContext, agent_id: str, *, own: bool) -> None:
         render_evaluation(ctx, str(requested), own=own)  # scoped read: shows "not in your scope"
         return
     choice = st.selectbox(t("agent.pick_evaluation", lang), ids, index=ids.index(requested) if requested in ids else 0,
-                          format_func=lambda e: labels.get(e, e), key=f"pick-{agent_id}")
+                          format_func=lambda e: labels.get(e, e), key=f"pick-{agent_id}-{lang}")
     if choice:
         render_evaluation(ctx, choice, own=own)
 

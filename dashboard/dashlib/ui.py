@@ -38,6 +38,10 @@ CSS = """
 Kind = str  # "text" | "num" | "num0" | "pct" | "int" | "date" | "datetime" | "month" | "bool" | "mastery" | ...
 
 
+#: Pickers whose option labels depend on the language carry it in their key: Streamlit keeps
+#: a picker's value as its *label*, which would not match the options after a switch.
+
+
 def header(title: str, subtitle: str | None = None) -> None:
     st.title(title)
     if subtitle:

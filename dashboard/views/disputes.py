@@ -18,7 +18,7 @@ def decide(row: pd.Series) -> None:
     choices = {"excluded": t("disputes.accept_exclude", lang), "corrected": t("disputes.accept_correct", lang),
                "reject": t("disputes.reject", lang)}
     with st.form(f"decision-{fid}"):
-        decision = st.radio(t("disputes.decision", lang), list(choices), format_func=choices.get, key=f"decision-{fid}")
+        decision = st.radio(t("disputes.decision", lang), list(choices), format_func=choices.get, key=f"decision-{fid}-{lang}")
         reply = st.text_area(t("disputes.reply", lang), max_chars=access.MAX_TEXT, key=f"reply-{fid}")
         if st.form_submit_button(t("disputes.submit", lang), type="primary"):
             ui.write_action(lang, lambda: access.answer_dispute(

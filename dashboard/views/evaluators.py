@@ -36,7 +36,7 @@ def body() -> None:
 
     st.subheader(t("evaluators.reliability", lang))
     st.caption(t("evaluators.reliability_help", lang))
-    month = st.selectbox(t("common.month", lang), [None, *reversed(ctx.periods)], key="reliability_month",
+    month = st.selectbox(t("common.month", lang), [None, *reversed(ctx.periods)], key=f"reliability_month-{lang}",
                          format_func=lambda p: t("common.all", lang) if p is None else i18n.month_label(p, lang))
     try:
         reliability = read("evaluator_reliability", ctx.rid, month)

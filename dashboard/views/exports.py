@@ -15,13 +15,13 @@ TABLES = ("evaluation_scores", "agent_scorecards", "competency_scores", "team_mo
 
 
 def body() -> None:
-    name = st.selectbox(t("exports.table", lang), TABLES, key="export_table", format_func=lambda n: t(f"table.{n}", lang))
+    name = st.selectbox(t("exports.table", lang), TABLES, key=f"export_table-{lang}", format_func=lambda n: t(f"table.{n}", lang))
     agent = None
     if name == "evaluation_scores":
         agents = read("agents_in_scope", ctx.window)
         labels = {None: t("common.all", lang),
                   **{r.agent_id: f"{r.agent_name or r.agent_id} ({r.agent_id})" for r in agents.itertuples(index=False)}}
-        agent = st.selectbox(t("exports.agent", lang), list(labels), format_func=labels.get, key="export_agent")
+        agent = st.selectbox(t("exports.agent", lang), list(labels), format_func=labels.get, key=f"export_agent-{lang}")
     frame = {
         "evaluation_scores": lambda: read("evaluation_scores_table", ctx.window, agent),
         "agent_scorecards": lambda: read("agent_scorecards", ctx.window),

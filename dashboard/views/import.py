@@ -27,9 +27,9 @@ with st.form("import", border=True):
     files = st.file_uploader(t("import.files", lang), type=["csv", "txt", "tsv", "xlsx", "xlsm"],
                              accept_multiple_files=True, key="import_files")
     c1, c2 = st.columns(2)
-    profile = c1.selectbox(t("import.profile", lang), profiles, key="import_profile",
+    profile = c1.selectbox(t("import.profile", lang), profiles, key=f"import_profile-{lang}",
                            format_func=lambda p: t("import.profile_auto", lang) if p == "auto" else p)
-    fmt = c2.selectbox(t("import.format", lang), list(formats), format_func=formats.get, key="import_format")
+    fmt = c2.selectbox(t("import.format", lang), list(formats), format_func=formats.get, key=f"import_format-{lang}")
     strict = st.checkbox(t("import.strict", lang), key="import_strict")
     submitted = st.form_submit_button(t("import.submit", lang), type="primary", icon=":material/upload_file:")
 

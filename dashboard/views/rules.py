@@ -61,7 +61,7 @@ def compare() -> None:
         return
     st.caption(t("rules.compare_help", lang))
     labels = {r.ruleset_id: f"{r.label} ({i18n.fmt_datetime(r.scored_at, lang)})" for r in others}
-    other_id = st.selectbox(t("rules.compare_with", lang), list(labels), format_func=labels.get, key="compare_with")
+    other_id = st.selectbox(t("rules.compare_with", lang), list(labels), format_func=labels.get, key=f"compare_with-{lang}")
     other = next(r for r in others if r.ruleset_id == other_id)
     result = read("compare_rulesets", ctx.window, other)
     o = result["overall"].iloc[0]

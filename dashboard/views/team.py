@@ -35,7 +35,7 @@ def heatmap(agents: pd.DataFrame) -> None:
     competencies = sorted(cells["competency"].unique())
     options = ["name", "quality"] + competencies
     label = {"name": t("team.sort_name", lang), "quality": t("team.sort_quality", lang)}
-    sort = st.selectbox(t("team.sort", lang), options, key="heat_sort",
+    sort = st.selectbox(t("team.sort", lang), options, key=f"heat_sort-{lang}",
                         format_func=lambda o: label.get(o) or t("team.sort_competency", lang, code=o))
     rows = cells.drop_duplicates("agent_id")[["agent_id", "row"]]
     if sort == "name":

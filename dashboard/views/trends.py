@@ -34,7 +34,7 @@ def body() -> None:
     st.altair_chart(charts.lines(comp, lang, value="score", series="name", y_title=t("common.score", lang)),
                     width="stretch")
     codes = sorted(comp["competency"].unique())
-    code = st.selectbox(t("trends.competency", lang), codes, key="trend_comp",
+    code = st.selectbox(t("trends.competency", lang), codes, key=f"trend_comp-{lang}",
                         format_func=lambda c: f"{c} · {names.get(c, c)}")
     cells = read("competency_scores", ctx.window)
     cells = cells[cells["competency"] == code]
