@@ -25,6 +25,7 @@ from test_dashboard_data import (  # noqa: F401
     tiny_db_template,
 )
 
+from scorecard import access
 from scorecard.store import open_db
 
 APP = str(REPO / "dashboard" / "app.py")
@@ -273,3 +274,40 @@ def test_rules_page_compares_two_versions(tiny_db: Path, tmp_path: Path, monkeyp
     assert labels["Évaluations dont le score change"] == "4"
     text = page_text(at)
     assert "Règles modifiées, ajoutées ou retirées** (2)" in text and "retirée" in text
+
+
+SSO_SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                        "client_id": "id", "client_secret": "secret",
+                        "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}}
+
+
+@pytest.mark.parametrize("email, expected", [("Nord.Leader@Centre.fr", "Vue d'équipe"), ("stranger@centre.fr", None)])
+def test_single_sign_on_maps_the_provider_identity_to_a_scope(tiny_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              email: str, expected: str | None) -> None:
+    con = open_db(tiny_db)
+    access.add_user(con, "nord.leader@centre.fr", "unused-random-password", "team_leader", teams=("Nord",))
+    con.close()
+    monkeypatch.setenv("SCORECARD_DB", str(tiny_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets.update(SSO_SECRETS)
+    at.user = {"is_logged_in": True, "email": email}
+    at.run()
+    assert not at.exception, at.exception
+    if expected is None:
+        assert "n'a pas encore accès" in page_text(at) and "scorecard_scope" not in at.session_state
+    else:
+        at.run()
+        assert at.title[0].value == expected
+        assert at.session_state["scorecard_scope"].teams == ("Nord",)
+
+
+def test_sign_in_page_offers_single_sign_on_only_when_configured(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCORECARD_DB", str(tiny_db))
+    plain = AppTest.from_file(APP, default_timeout=120).run()
+    assert not [b for b in plain.button if "SSO" in str(b.label)]
+    sso = AppTest.from_file(APP, default_timeout=120)
+    sso.secrets.update(SSO_SECRETS)
+    sso.user = {"is_logged_in": False}
+    sso.run()
+    assert [b.label for b in sso.button if "SSO" in str(b.label)] == [
+        "Se connecter avec l'authentification unique (SSO)"]
