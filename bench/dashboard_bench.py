@@ -35,15 +35,15 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import duckdb  # noqa: E402
+import duckdb
 
-from scorecard import access  # noqa: E402
-from scorecard.access import Scope, data  # noqa: E402
-from scorecard.importing import import_files  # noqa: E402
-from scorecard.resources import default_rules_dir, sample_data_dir  # noqa: E402
-from scorecard.rules import load_ruleset  # noqa: E402
-from scorecard.scoring import score  # noqa: E402
-from scorecard.store import evaluation_columns, open_db  # noqa: E402
+from scorecard import access
+from scorecard.access import Scope, data
+from scorecard.importing import import_files
+from scorecard.resources import default_rules_dir, sample_data_dir
+from scorecard.rules import load_ruleset
+from scorecard.scoring import score
+from scorecard.store import evaluation_columns, open_db
 
 TRUE_TOKENS = ("oui", "o", "yes", "y", "true", "vrai", "x", "1")
 FALSE_TOKENS = ("non", "n", "no", "false", "faux", "0")

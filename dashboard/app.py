@@ -18,12 +18,13 @@ try:
 except ImportError:  # a source checkout run without installing the package
     sys.path.insert(0, str(_HERE.parent))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
+from dashlib import i18n, state, ui
+from dashlib.i18n import t
+from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashlib import i18n, state, ui  # noqa: E402
-from dashlib.i18n import t  # noqa: E402
-from scorecard import access  # noqa: E402
-from scorecard.access import Scope, data  # noqa: E402
+from scorecard import access
+from scorecard.access import Scope, data
 
 MAX_ATTEMPTS = 5
 LOCKOUT_S = 30.0
@@ -47,7 +48,7 @@ def language_switch() -> str:
 def _sso_configured() -> bool:
     try:
         return "auth" in st.secrets
-    except Exception:  # no secrets file at all
+    except (FileNotFoundError, StreamlitSecretNotFoundError):  # no secrets file at all
         return False
 
 

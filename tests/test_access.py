@@ -14,14 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from test_dashboard_data import (  # noqa: F401
-    PASSWORDS,
-    sample_db,
-    sample_db_template,
-    score_second_version,
-    tiny_db,
-    tiny_db_template,
-)
+from test_dashboard_data import score_second_version, tiny_copy
 
 from scorecard import access
 from scorecard.access import QueryTimeout, Scope, data
@@ -42,6 +35,11 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
     half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
     return 100 * (centre - half), 100 * (centre + half)
+
+
+@pytest.fixture
+def tiny_db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    return tiny_copy(tmp_path_factory, tmp_path)
 
 
 @pytest.fixture

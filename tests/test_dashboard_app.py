@@ -15,15 +15,7 @@ import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from test_dashboard_data import (  # noqa: F401
-    PASSWORDS,
-    REPO,
-    sample_db,
-    sample_db_template,
-    score_second_version,
-    tiny_db,
-    tiny_db_template,
-)
+from test_dashboard_data import PASSWORDS, REPO, sample_copy, score_second_version, tiny_copy
 
 from scorecard import access
 from scorecard.store import open_db
@@ -43,6 +35,16 @@ TITLES = {
     "views/rules.py": ("Grille et critères", "Rules and criteria"), "views/evaluators.py": ("Évaluateurs", "Evaluators"),
     "views/exports.py": ("Exports", "Exports"),
 }
+
+
+@pytest.fixture
+def tiny_db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    return tiny_copy(tmp_path_factory, tmp_path)
+
+
+@pytest.fixture
+def sample_db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> tuple[Path, list]:
+    return sample_copy(tmp_path_factory, tmp_path)
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,8 @@
-"""Databases for the access-layer and dashboard tests (helpers and fixtures, no tests here).
+"""Databases for the access-layer and dashboard tests (helpers, no tests here).
 
-* ``tiny_db``: ten hand-written evaluations scored with a three-rule ruleset, small enough
+* ``tiny_copy``: ten hand-written evaluations scored with a three-rule ruleset, small enough
   that every expected number in the tests is worked out by hand in comments.
-* ``sample_db``: the project's seeded sample generator -> CSV on disk -> the real importer
+* ``sample_copy``: the project's seeded sample generator -> CSV on disk -> the real importer
   -> the default ruleset ``rules/crcd``: a realistic centre (60 agents, 6 teams) built once
   per session and copied for each test that writes.
 """
@@ -21,12 +21,12 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from scorecard import access  # noqa: E402
-from scorecard.importing import import_files  # noqa: E402
-from scorecard.resources import default_rules_dir  # noqa: E402
-from scorecard.rules import load_ruleset  # noqa: E402
-from scorecard.scoring import score  # noqa: E402
-from scorecard.store import evaluation_columns, open_db  # noqa: E402
+from scorecard import access
+from scorecard.importing import import_files
+from scorecard.resources import default_rules_dir
+from scorecard.rules import load_ruleset
+from scorecard.scoring import score
+from scorecard.store import evaluation_columns, open_db
 
 TINY_SETTINGS = """
     name: tiny
@@ -142,33 +142,24 @@ def build_sample_db(path: Path, csv_path: Path, rows: int = 1500, seed: int = 7)
         con.close()
 
 
-@pytest.fixture(scope="session")
-def tiny_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("tiny")
-    return build_tiny_db(base / "tiny.duckdb", base / "rules")
+_TEMPLATES: dict[str, tuple[Path, list]] = {}
 
 
-@pytest.fixture
-def tiny_db(tiny_db_template: Path, tmp_path: Path) -> Path:
-    """A fresh copy per test (tests write feedback into it)."""
-    target = tmp_path / "tiny.duckdb"
-    shutil.copy(tiny_db_template, target)
-    return target
+def tiny_copy(factory: pytest.TempPathFactory, target_dir: Path) -> Path:
+    """A fresh copy of the tiny database (built once per session) for one test to write into."""
+    if "tiny" not in _TEMPLATES:
+        base = factory.mktemp("tiny")
+        _TEMPLATES["tiny"] = (build_tiny_db(base / "tiny.duckdb", base / "rules"), [])
+    return Path(shutil.copy(_TEMPLATES["tiny"][0], target_dir / "tiny.duckdb"))
 
 
-@pytest.fixture(scope="session")
-def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, str, str, str]]]:
-    base = tmp_path_factory.mktemp("sample")
-    logins = build_sample_db(base / "sample.duckdb", base / "sample.csv")
-    return base / "sample.duckdb", logins
-
-
-@pytest.fixture
-def sample_db(sample_db_template: tuple[Path, list], tmp_path: Path) -> tuple[Path, list[tuple[str, str, str, str]]]:
-    source, logins = sample_db_template
-    target = tmp_path / "sample.duckdb"
-    shutil.copy(source, target)
-    return target, logins
+def sample_copy(factory: pytest.TempPathFactory, target_dir: Path) -> tuple[Path, list[tuple[str, str, str, str]]]:
+    """A fresh copy of the sample centre (built once per session) and its demo logins."""
+    if "sample" not in _TEMPLATES:
+        base = factory.mktemp("sample")
+        _TEMPLATES["sample"] = (base / "sample.duckdb", build_sample_db(base / "sample.duckdb", base / "sample.csv"))
+    source, logins = _TEMPLATES["sample"]
+    return Path(shutil.copy(source, target_dir / "sample.duckdb")), logins
 
 
 def score_second_version(db: Path, rules_dir: Path) -> None:

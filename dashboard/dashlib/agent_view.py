@@ -48,7 +48,7 @@ def _cards(ctx: PageContext, monthly: pd.DataFrame) -> None:
             return None
         return i18n.fmt_delta(last[col] - prev[col], lang) if pd.notna(last[col]) and pd.notna(prev[col]) else None
 
-    c1.metric(t("m.quality", lang), i18n.fmt_num(last["quality_score"], lang), delta(("quality_score")),
+    c1.metric(t("m.quality", lang), i18n.fmt_num(last["quality_score"], lang), delta("quality_score"),
               help=t("m.vs_previous", lang), border=True)
     c2.metric(t("m.critical", lang), i18n.fmt_num(last["critical_score"], lang), delta("critical_score"), border=True)
     fatal_change = 0 if prev is None else int(last["n_fatal"] - prev["n_fatal"])
@@ -252,10 +252,10 @@ def _actions(ctx: PageContext, evaluation_id: str, feedback: pd.DataFrame) -> No
     with right:
         if open_dispute:
             return
-        with st.expander(t("eval.dispute", lang), icon=":material/forum:"):
-            with st.form(key=f"dispute-{evaluation_id}", clear_on_submit=True):
-                comment = st.text_area(t("eval.dispute_comment", lang), max_chars=access.MAX_TEXT,
-                                       key=f"dispute-text-{evaluation_id}")
-                if st.form_submit_button(t("eval.dispute_submit", lang)):
-                    ui.write_action(lang, lambda: access.dispute(ctx.db.con, ctx.scope, ctx.rid, evaluation_id, comment),
-                                    t("eval.dispute_saved", lang))
+        with (st.expander(t("eval.dispute", lang), icon=":material/forum:"),
+              st.form(key=f"dispute-{evaluation_id}", clear_on_submit=True)):
+            comment = st.text_area(t("eval.dispute_comment", lang), max_chars=access.MAX_TEXT,
+                                   key=f"dispute-text-{evaluation_id}")
+            if st.form_submit_button(t("eval.dispute_submit", lang)):
+                ui.write_action(lang, lambda: access.dispute(ctx.db.con, ctx.scope, ctx.rid, evaluation_id, comment),
+                                t("eval.dispute_saved", lang))

@@ -117,10 +117,10 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Your quality and critical scores; dotted: your team's median."),
     "agent.competencies": ("Mes compétences", "My competencies"),
     "agent.competencies_help": (
-        "La barre est le score de la compétence ; le trait noir, l'intervalle de confiance à 95 % du taux de réussite ; "
-        "le losange, la médiane de l'équipe.",
-        "The bar is the competency score; the black line, the 95 % confidence interval of the pass rate; "
-        "the diamond, the team's median.",
+        ("La barre est le score de la compétence ; le trait noir, l'intervalle de confiance à 95 % du taux de "
+         "réussite ; le losange, la médiane de l'équipe."),
+        ("The bar is the competency score; the black line, the 95 % confidence interval of the pass rate; "
+         "the diamond, the team's median."),
     ),
     "agent.evaluations": ("Mes évaluations", "My evaluations"),
     "agent.competencies_other": ("Compétences", "Competencies"),
@@ -326,10 +326,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "evaluators.volume": ("Volume et notation", "Volume and scoring"),
     "evaluators.reliability": ("Indulgence et calibrage", "Leniency and calibration"),
     "evaluators.reliability_help": (
-        "Indulgence : écart moyen entre les notes de l'évaluateur et celles de ses pairs pour les mêmes conseillers et le même mois "
-        "(positif = plus indulgent). Calibrage : écart absolu moyen à l'évaluation experte.",
-        "Leniency: mean gap between the evaluator's scores and peers' scores for the same agents and month "
-        "(positive = more lenient). Calibration: mean absolute deviation from the expert evaluation.",
+        ("Indulgence : écart moyen entre les notes de l'évaluateur et celles de ses pairs pour les mêmes conseillers "
+         "et le même mois (positif = plus indulgent). Calibrage : écart absolu moyen à l'évaluation experte."),
+        ("Leniency: mean gap between the evaluator's scores and peers' scores for the same agents and month "
+         "(positive = more lenient). Calibration: mean absolute deviation from the expert evaluation."),
     ),
     "evaluators.agreement": ("Accord inter-évaluateurs par règle (sessions de calibrage)",
                              "Inter-rater agreement by rule (calibration sessions)"),

@@ -1,10 +1,10 @@
 """Team leader / quality manager: one agent's scorecard (the agent's view) plus coaching notes."""
 
 import streamlit as st
-
 from dashlib import agent_view, i18n, page, ui
 from dashlib.i18n import t
 from dashlib.state import changed, read
+
 from scorecard import access
 from scorecard.errors import UserError
 

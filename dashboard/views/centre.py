@@ -1,7 +1,6 @@
 """Quality manager: centre overview (teams, sites, channels, activities) and score distribution."""
 
 import streamlit as st
-
 from dashlib import charts, i18n, page, ui
 from dashlib.i18n import t
 from dashlib.state import read

@@ -2,10 +2,10 @@
 
 import pandas as pd
 import streamlit as st
-
 from dashlib import agent_view, i18n, page, ui
 from dashlib.i18n import t
 from dashlib.state import read
+
 from scorecard import access
 
 ctx = page.start()

@@ -1,10 +1,10 @@
 """Quality manager: evaluators' volume, mean score, leniency versus peers, calibration agreement."""
 
 import streamlit as st
-
 from dashlib import i18n, page, ui
 from dashlib.i18n import t
 from dashlib.state import changed, read
+
 from scorecard import access
 
 ctx = page.start()

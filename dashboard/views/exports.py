@@ -1,7 +1,6 @@
 """Quality manager: every table, filtered (period and teams from the sidebar, optional agent), as CSV or Excel."""
 
 import streamlit as st
-
 from dashlib import i18n, page, ui
 from dashlib.i18n import t
 from dashlib.state import read

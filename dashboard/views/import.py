@@ -1,10 +1,10 @@
 """Quality manager: upload CSV/XLSX exports, choose or detect the profile, see the report and rejects."""
 
 import streamlit as st
-
 from dashlib import page, ui
 from dashlib.i18n import t
 from dashlib.state import changed, read
+
 from scorecard import access
 from scorecard.errors import ImportRefused, UserError
 

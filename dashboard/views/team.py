@@ -2,7 +2,6 @@
 
 import pandas as pd
 import streamlit as st
-
 from dashlib import charts, i18n, page, ui
 from dashlib.i18n import t
 from dashlib.state import read

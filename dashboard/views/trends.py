@@ -1,7 +1,6 @@
 """Team leader: trends per agent (quality) and per competency."""
 
 import streamlit as st
-
 from dashlib import charts, page, ui
 from dashlib.i18n import t
 from dashlib.state import read

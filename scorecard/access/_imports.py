@@ -67,7 +67,7 @@ def import_uploads(
     files: list[tuple[str, bytes]],
     *,
     profile: str = "auto",
-    format: str = "auto",  # noqa: A002 - the importer's option name
+    format: str = "auto",
     strict: bool = False,
 ) -> UploadOutcome:
     """Import uploaded files in one transaction, then re-score with the current ruleset."""
