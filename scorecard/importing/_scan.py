@@ -107,7 +107,7 @@ def _guess_encoding(sample: bytes, path: Path) -> tuple[str, bool]:
 
 
 def _split_header(text: str, delimiter: str) -> list[str]:
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         if row and any(cell.strip() for cell in row):
             return row
     return []
