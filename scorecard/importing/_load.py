@@ -54,6 +54,8 @@ from scorecard.store import CANONICAL_COLUMNS, REQUIRED_COLUMNS, evaluation_colu
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 #: Rejects kept in the report object (all of them go to the ``rejects`` table).
 REPORT_REJECTS_LIMIT = 10_000
+#: Rows the type inference reads first; the typing pass confirms what they suggest.
+INFER_SAMPLE_ROWS = 10_000
 _ROLE_COLUMNS = {"item": "_item", "answer": "_answer", "comment": "_comment",
                  "not_applicable": "_na"}
 _CANONICAL_KINDS = {name: kind_of(typ) for name, typ in CANONICAL_COLUMNS.items()}
@@ -380,42 +382,81 @@ def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
 # --- 4. types ----------------------------------------------------------------------------
 
 
-def _infer(ctx: Context, names: list[str]) -> dict[str, str]:
-    """Kind of each column over the whole file (data.md order: boolean, integer, number,
-    timestamp, else text); a column with no value at all is text.
+def _infer(
+    ctx: Context, names: list[str], relation: str = "_sc_rows"
+) -> tuple[dict[str, str], set[str]]:
+    """Kind of each column over ``relation`` (data.md order: boolean, integer, number,
+    timestamp, else text); a column with no value at all is text. Also returns the columns
+    that had no value.
 
     Staged: each kind is tried only on the columns every earlier kind failed, one scan per
     stage, so a yes/no column never pays for the date parser.
     """
-    opts = {"answers": ctx.answers, "date_order": ctx.profile.date_order}
     kinds: dict[str, str] = {}
+    empty: set[str] = set()
     pending = list(names)
     for kind in ("boolean", "integer", "number", "timestamp"):
         if not pending:
             break
-        parsed = [
-            parse_sql(q(n), kind, boolean_digits=False, **opts) for n in pending
-        ]
+        parsed = [_inference_sql(ctx, q(n), kind) for n in pending]
         exprs = ", ".join(
             f"count({q(n)}), count({p})" for n, p in zip(pending, parsed, strict=True)
         )
-        row = ctx.sql(f"SELECT {exprs} FROM _sc_rows").fetchall()[0]
+        row = ctx.sql(f"SELECT {exprs} FROM {relation}").fetchall()[0]
         still: list[str] = []
         for i, name in enumerate(pending):
             present, read = row[2 * i], row[2 * i + 1]
             if present == 0:
                 kinds[name] = "text"
+                empty.add(name)
             elif read == present:
                 kinds[name] = kind
             else:
                 still.append(name)
         pending = still
     kinds.update({n: "text" for n in pending})
-    return kinds
+    return kinds, empty
 
 
-def _decide_types(ctx: Context, outputs: list[Column]) -> None:
-    """Set each column's kind; add (or retype, when still empty) observation columns."""
+def _inference_sql(ctx: Context, expr: str, kind: str) -> str:
+    """The parse inference accepts a value with (a boolean reads no 1/0: data.md)."""
+    return parse_sql(
+        expr, kind, answers=ctx.answers, date_order=ctx.profile.date_order, boolean_digits=False
+    )
+
+
+def _infer_sampled(ctx: Context, names: list[str]) -> tuple[dict[str, str], set[str]]:
+    """Kinds from the first rows, and the columns whose kind the typing pass must confirm.
+
+    The inference stages are strict (every value must read), so a kind the sample rules
+    out is ruled out for the whole file too: a column inferred as kind K on the sample is
+    K over the whole file exactly when every value reads as K, which the typing pass
+    checks for free (its rejects). Text with values in the sample is final; a column
+    without any value in the sample is inferred over the whole file at once. With a time
+    zone the typing parse differs from the inference parse, so the file is inferred whole.
+    """
+    (rows,) = ctx.sql("SELECT count(*) FROM _sc_rows").fetchall()[0]
+    if rows <= INFER_SAMPLE_ROWS or ctx.profile.timezone is not None or not names:
+        return _infer(ctx, names)[0], set()
+    kinds, empty = _infer(ctx, names, f"(SELECT * FROM _sc_rows LIMIT {INFER_SAMPLE_ROWS})")
+    if empty:
+        kinds.update(_infer(ctx, [n for n in names if n in empty])[0])
+    provisional = {n for n, k in kinds.items() if k != "text" and n not in empty}
+    return kinds, provisional
+
+
+@dataclass
+class Types:
+    """What :func:`_decide_types` found: stored columns, the stored ones still empty, and
+    the columns whose sampled kind the typing pass confirms."""
+
+    stored: dict[str, str]
+    empty_stored: set[str]
+    provisional: set[str]
+
+
+def _decide_types(ctx: Context, outputs: list[Column]) -> Types:
+    """Set each column's kind (inferred ones from a sample, see :func:`_infer_sampled`)."""
     stored = evaluation_columns(ctx.con)
     empty_stored: set[str] = set()
     observed = [c.name for c in outputs if c.name in stored and c.name not in CANONICAL_COLUMNS]
@@ -436,16 +477,42 @@ def _decide_types(ctx: Context, outputs: list[Column]) -> None:
             col.kind = ctx.profile.types[col.name]
         else:
             to_infer.append(col.name)
-    inferred = _infer(ctx, to_infer)
+    inferred, provisional = _infer_sampled(ctx, to_infer)
     for col in outputs:
         if col.name in inferred:
             col.kind = inferred[col.name]
+    return Types(stored, empty_stored, provisional)
+
+
+def _confirm_types(ctx: Context, outputs: list[Column], types: Types) -> None:
+    """Re-infer over the whole file the sampled columns a value failed, and retype."""
+    if not types.provisional:
+        return
+    failed = [
+        r[0]
+        for r in ctx.sql(
+            "SELECT DISTINCT e.column FROM (SELECT unnest(_errs) AS e FROM _sc_typed "
+            "WHERE len(_errs) > 0)"
+        ).fetchall()
+        if r[0] in types.provisional
+    ]
+    if not failed:
+        return
+    kinds = _infer(ctx, failed)[0]
+    for col in outputs:
+        if col.name in kinds:
+            col.kind = kinds[col.name]
+    _typed(ctx, outputs, types.provisional - set(failed))
+
+
+def _add_columns(ctx: Context, outputs: list[Column], types: Types) -> None:
+    """Add (or retype, when still empty) the observation columns of this file."""
     for col in outputs:
         typ = DUCKDB_TYPES[col.kind]
-        if col.name not in stored:
+        if col.name not in types.stored:
             ctx.sql(f"ALTER TABLE evaluations ADD COLUMN {q(col.name)} {typ}")
             ctx.report.columns_added[col.name] = typ
-        elif col.name in empty_stored and kind_of(stored[col.name]) != col.kind:
+        elif col.name in types.empty_stored and kind_of(types.stored[col.name]) != col.kind:
             ctx.sql(f"ALTER TABLE evaluations ALTER {q(col.name)} TYPE {typ} USING NULL")
             ctx.report.columns_added[col.name] = typ
 
@@ -467,8 +534,12 @@ def _derived_id(present: set[str]) -> str:
     )
 
 
-def _typed(ctx: Context, outputs: list[Column]) -> None:
-    """``_sc_typed``: typed values, the row hash, and the list of failures per record."""
+def _typed(ctx: Context, outputs: list[Column], provisional: set[str]) -> None:
+    """``_sc_typed``: typed values, the row hash, and the list of failures per record.
+
+    A ``provisional`` column (kind inferred on a sample) is parsed as the inference parses,
+    so a value the whole-file inference would refuse shows up as a failure.
+    """
     opts = {
         "answers": ctx.answers,
         "date_order": ctx.profile.date_order,
@@ -478,7 +549,12 @@ def _typed(ctx: Context, outputs: list[Column]) -> None:
     errors: list[str] = []
     for i, col in enumerate(outputs):
         inner.append(f"{q(col.source)} AS v{i}")
-        inner.append(f"{parse_sql(q(col.source), col.kind, **opts)} AS t{i}")
+        parsed = (
+            _inference_sql(ctx, q(col.source), col.kind)
+            if col.name in provisional
+            else parse_sql(q(col.source), col.kind, **opts)
+        )
+        inner.append(f"{parsed} AS t{i}")
         inner.append(f"{col.line} AS l{i}")
         if col.kind != "text":
             errors.append(
@@ -530,6 +606,10 @@ def _typed(ctx: Context, outputs: list[Column]) -> None:
         f"_errs FROM (SELECT _line, {', '.join(outer)}, {err_list} AS _errs "
         f"FROM (SELECT {', '.join(inner)} FROM _sc_rows)))"
     )
+
+
+def _typed_rejects(ctx: Context) -> None:
+    """Rejects of the typing pass: unreadable values, and duplicate ids (last line wins)."""
     ctx.sql("DROP TABLE _sc_rows")
     _reject_rows(
         ctx,
@@ -649,8 +729,11 @@ def import_one(
         outputs = [Column(n, n) for n in names] + ctx.item_columns
     else:
         outputs = [Column(n, n) for n in sources if not n.startswith("_")]
-    _decide_types(ctx, outputs)
-    _typed(ctx, outputs)
+    types = _decide_types(ctx, outputs)
+    _typed(ctx, outputs, types.provisional)
+    _confirm_types(ctx, outputs, types)
+    _add_columns(ctx, outputs, types)
+    _typed_rejects(ctx)
     (import_id,) = con.execute(
         "SELECT coalesce(max(import_id), 0) + 1 FROM imports"
     ).fetchall()[0]
