@@ -164,6 +164,24 @@ def queries(db: access.DashboardDb, agent: Scope, leader: Scope, manager: Scope,
     }
 
 
+def writes(db: access.DashboardDb, agent: Scope, leader: Scope, window: data.Window) -> dict[str, float]:
+    """The writes that refresh derived tables: an accepted dispute (incremental: the agent's
+    months and the team's month) and a full rebuild (after scoring). The dispute is removed
+    afterwards so the database stays as built."""
+    con, rid = db.con, window.rid
+    evaluation = str(data.agent_evaluations(con, agent, window, str(agent.agent_id))["evaluation_id"].iloc[0])
+    access.dispute(con, agent, rid, evaluation, "benchmark")
+    fid = int(data.disputes(con, leader, rid)["feedback_id"].iloc[0])
+    t0 = time.perf_counter()
+    access.answer_dispute(con, leader, rid, fid, accept=True, reply=None, resolution="excluded")
+    accepted = time.perf_counter() - t0
+    con.execute("DELETE FROM feedback WHERE feedback_id = ?", [fid])
+    t0 = time.perf_counter()
+    access.refresh_derived(con, force=True)
+    return {"accept a dispute (evaluation excluded, derived rows refreshed)": accepted,
+            "full rebuild of the derived tables (after scoring)": time.perf_counter() - t0}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -206,10 +224,9 @@ def main(argv: list[str] | None = None) -> int:
             ok = median < target[page]
             worst &= ok
             print(f"  {'ok ' if ok else 'SLOW'} {name:<46} median {median:8.1f} ms  p90 {p90:8.1f} ms  ({rows} rows)")
-    t0 = time.perf_counter()
-    access.refresh_derived(db.con, force=True)
-    print(f"\nrebuild of the derived tables (after scoring or an accepted dispute): "
-          f"{(time.perf_counter() - t0) * 1000:.0f} ms")
+    print()
+    for label, seconds in writes(db, agent, leader, window).items():
+        print(f"  {label}: {seconds * 1000:.0f} ms")
     db.close()
     print("all targets met" if worst else "some queries miss their target")
     return 0 if worst else 1

@@ -14,11 +14,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from test_dashboard_data import score_second_version, tiny_copy
+from test_dashboard_data import sample_copy, score_second_version, tiny_copy
 
 from scorecard import access
 from scorecard.access import QueryTimeout, Scope, data
 from scorecard.errors import ScopeError, UserError
+from scorecard.scoring import rule_outcomes_sql, stored_ruleset
 from scorecard.store import open_db
 
 Z = 1.959964
@@ -147,7 +148,9 @@ def test_page_queries_cannot_name_unscoped_tables(db: access.DashboardDb, sql: s
 def test_whole_centre_relations_do_not_exist_for_agents_and_team_leaders(db: access.DashboardDb) -> None:
     for scope in (ALICE, NORD):
         for fn in (lambda s: data.imports_log(db.con, s), lambda s: data.rejects_table(db.con, s),
-                   lambda s: data.evaluator_reliability(db.con, s, 1)):
+                   lambda s: data.evaluator_reliability(db.con, s, 1), lambda s: data.evaluators(db.con, s, window(db)),
+                   lambda s: data.centre_breakdown(db.con, s, window(db)),
+                   lambda s: data.score_distribution(db.con, s, window(db))):
             with pytest.raises(ScopeError):
                 fn(scope)
     with pytest.raises(ScopeError, match="reserved"):
@@ -170,13 +173,11 @@ def _every_read(db: access.DashboardDb, scope: Scope, agent: str, evaluation: st
         "competency_trends": data.competency_trends(db.con, scope, w, agent),
         "weakest_criteria": data.weakest_criteria(db.con, scope, w),
         "disputes": data.disputes(db.con, scope, rid, open_only=False),
-        "centre_breakdown": data.centre_breakdown(db.con, scope, w),
         "centre_monthly": data.centre_monthly(db.con, scope, w),
         "evaluation_scores_table": data.evaluation_scores_table(db.con, scope, w, agent),
         "evaluation_scores_all": data.evaluation_scores_table(db.con, scope, w),
         "agent_scorecards": data.agent_scorecards(db.con, scope, w),
         "competency_scores": data.competency_scores(db.con, scope, w),
-        "evaluators": data.evaluators(db.con, scope, w),
         "coaching_notes": data.coaching_notes(db.con, scope, rid, agent),
     }
 
@@ -277,6 +278,36 @@ def test_evaluation_lines_explain_the_score(db: access.DashboardDb) -> None:
     assert head["score"] == 0 and head["score_before_fatal"] == pytest.approx(65.0) and bool(head["fatal_failed"])
 
 
+def test_evaluation_lines_match_the_engines_rule_outcomes(tmp_path_factory: pytest.TempPathFactory,
+                                                           tmp_path: Path) -> None:
+    """The page's unpivoted outcomes equal scorecard.scoring.rule_outcomes_sql, rule by rule,
+    on the sample centre (76 rules, comments, fatal and n/a outcomes)."""
+    path, _ = sample_copy(tmp_path_factory, tmp_path)
+    con = open_db(path, read_only=True)
+    chosen = [r[0] for r in con.execute(
+        """SELECT evaluation_id FROM evaluations WHERE NOT is_calibration
+           ORDER BY (identity_verified__comment IS NOT NULL) DESC, evaluation_id LIMIT 25""").fetchall()]
+    chosen += [r[0] for r in con.execute(
+        "SELECT evaluation_id FROM evaluation_scores WHERE fatal_failed AND NOT is_calibration LIMIT 5").fetchall()]
+    chosen = list(dict.fromkeys(chosen))
+    ids = ", ".join(f"'{e}'" for e in chosen)
+    engine = con.execute(
+        f"SELECT evaluation_id, rule_id, outcome, value, comment FROM ({rule_outcomes_sql(con, stored_ruleset(con, 1), f'evaluation_id IN ({ids})')})"
+    ).df().set_index(["evaluation_id", "rule_id"]).sort_index()
+    con.close()
+    handle = access.open_dashboard_db(path)
+    try:
+        mine = pd.concat([data.evaluation_lines(handle.con, QM, 1, e).assign(evaluation_id=e) for e in chosen])
+    finally:
+        handle.close()
+    mine = mine.set_index(["evaluation_id", "rule_id"])[["outcome", "value", "comment"]].sort_index()
+    assert len(mine) == len(engine) == len(chosen) * 76
+    assert (mine["outcome"] == engine["outcome"]).all()
+    assert mine["value"].fillna(-1).to_numpy() == pytest.approx(engine["value"].fillna(-1).to_numpy())
+    assert (mine["comment"].fillna("") == engine["comment"].fillna("")).all()
+    assert mine["comment"].notna().sum() > 0 and (mine["outcome"] == "na").sum() > 0
+
+
 def test_centre_overview_and_distribution(db: access.DashboardDb) -> None:
     w = window(db)
     kpi = data.centre_kpis(db.con, QM, w).iloc[0]
@@ -286,6 +317,13 @@ def test_centre_overview_and_distribution(db: access.DashboardDb) -> None:
     assert teams.loc["Nord", "quality_score"] == pytest.approx(605 / 9) and teams.loc["Sud", "n_evaluations"] == 1
     dist = data.score_distribution(db.con, QM, w).set_index("bin_start")["n_evaluations"].to_dict()
     assert dist == {0: 1, 30: 1, 45: 1, 50: 1, 85: 1, 95: 5}
+    # E1 scored e1, e3, e5, e6, e9, e10 (100, 0, 85, 50, 30, 100: mean 60.83, one fatal, 4 agents);
+    # E2 scored e2, e4, e7, e8 (45, 100, 100, 95: mean 85); E3's e11 is calibration
+    ev = data.evaluators(db.con, QM, w).set_index("evaluator_id")
+    assert list(ev.index) == ["E1", "E2"]
+    assert ev.loc["E1", "mean_score"] == pytest.approx(365 / 6) and ev.loc["E1", "n_agents"] == 4
+    assert ev.loc["E1", "fatal_rate"] == pytest.approx(100 / 6) and ev.loc["E2", "mean_score"] == pytest.approx(85.0)
+    assert (ev.loc["E2", "n_evaluations"], ev.loc["E2", "n_agents"]) == (4, 3)
 
 
 def test_two_ruleset_versions_side_by_side(tiny_db: Path, tmp_path: Path) -> None:
@@ -353,6 +391,27 @@ def test_accepted_dispute_excludes_the_evaluation_from_every_figure(db: access.D
     evals = data.agent_evaluations(db.con, ALICE, window(db), "A1").set_index("evaluation_id")
     assert bool(evals.loc["e2", "excluded"]) and evals.loc["e2", "dispute_status"] == "accepted"
     assert data.centre_kpis(db.con, QM, window(db)).iloc[0]["n_evaluations"] == 9
+    teams = data.centre_breakdown(db.con, QM, window(db)).query("dimension == 'team'").set_index("value")
+    assert teams.loc["Nord", "n_evaluations"] == 8 and teams.loc["Nord", "quality_score"] == pytest.approx(560 / 8)
+
+
+def test_incremental_refresh_after_an_exclusion_equals_a_full_rebuild(db: access.DashboardDb) -> None:
+    from scorecard.access._derived import DERIVED_TABLES
+
+    def snapshot() -> dict[str, list[tuple]]:
+        return {t: sorted(map(repr, db.con.execute(f"SELECT * EXCLUDE (refreshed_at) FROM {t}" if t == "access_state"
+                                                    else f"SELECT * FROM {t}").fetchall()))
+                for t in DERIVED_TABLES}
+
+    for evaluation_id, reason in (("e2", "un"), ("e6", "deux"), ("e10", "trois")):
+        agent = {"e2": ALICE, "e6": BRUNO, "e10": BERNARD}[evaluation_id]
+        leader = SUD if evaluation_id == "e10" else NORD
+        access.dispute(db.con, agent, 1, evaluation_id, reason)
+        fid = int(data.disputes(db.con, leader, 1)["feedback_id"].iloc[0])
+        access.answer_dispute(db.con, leader, 1, fid, accept=True, reply=None, resolution="excluded")
+        incremental = snapshot()
+        access.refresh_derived(db.con, force=True)
+        assert snapshot() == incremental, evaluation_id
 
 
 def test_rejected_dispute_keeps_the_figures_and_shows_the_reply(db: access.DashboardDb) -> None:

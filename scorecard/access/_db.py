@@ -90,6 +90,7 @@ def open_dashboard_db(path: str | os.PathLike[str], upload_dir: str | os.PathLik
     try:
         ensure_access_schema(con)
         refresh_derived(con)
+        _warm_rules(con)
         con.execute("SET allowed_directories = $dirs", {"dirs": [str(folder.resolve())]})
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -97,6 +98,19 @@ def open_dashboard_db(path: str | os.PathLike[str], upload_dir: str | os.PathLik
         con.close()
         raise
     return DashboardDb(path=path, con=con, upload_dir=folder.resolve())
+
+
+def _warm_rules(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-check the current ruleset's stored rules once at start-up (seconds for 76 rules),
+    so the first evaluation a person opens is not the one that pays for it."""
+    from scorecard.scoring import current_ruleset_id, stored_ruleset
+
+    rid = current_ruleset_id(con)
+    if rid is not None:
+        try:
+            stored_ruleset(con, rid)
+        except UserError:
+            pass  # a ruleset that no longer rebuilds is reported where it is used
 
 
 def run_with_timeout(

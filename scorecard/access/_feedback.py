@@ -13,7 +13,7 @@ import threading
 import duckdb
 
 from scorecard.access import _scoped as data
-from scorecard.access._derived import refresh_derived
+from scorecard.access._derived import refresh_after_exclusion
 from scorecard.access._scope import Scope
 from scorecard.errors import ScopeError, UserError
 from scorecard.store import transaction
@@ -103,7 +103,8 @@ def answer_dispute(con: duckdb.DuckDBPyConnection, scope: Scope, rid: int, feedb
     with WRITE_LOCK:
         cur = con.cursor()
         try:
-            found = data.run(cur, scope, "SELECT status FROM s_feedback WHERE feedback_id = $fid AND kind = 'dispute'",
+            found = data.run(cur, scope, "SELECT status, evaluation_id FROM s_feedback WHERE feedback_id = $fid "
+                             "AND kind = 'dispute'",
                              {"fid": int(feedback_id)}, rid=rid)
             if found.empty:
                 raise ScopeError("dispute not found in your scope / contestation introuvable dans votre périmètre")
@@ -117,7 +118,7 @@ def answer_dispute(con: duckdb.DuckDBPyConnection, scope: Scope, rid: int, feedb
                      scope.username, int(feedback_id)],
                 )
             if accept and resolution == "excluded":
-                refresh_derived(cur)
+                refresh_after_exclusion(cur, str(found["evaluation_id"].iloc[0]))
         finally:
             cur.close()
 

@@ -3,7 +3,8 @@
 ``ensure_access_schema`` is idempotent (``CREATE ... IF NOT EXISTS``) so both the CLI
 (``scorecard users``) and the dashboard can call it on every open.
 
-Derived tables (``access_agent_period``, ``access_excluded_*``, ``access_state``) are rebuilt
+Derived tables (``access_agent_period``, ``access_excluded_*``, ``access_cube``,
+``access_score_bins``, ``access_evaluator_agents``, ``access_state``) are rebuilt
 from the scoring results by :mod:`scorecard.access._derived`; they exist because the
 dashboard's scope needs "which team was this agent in that month" and the figures must
 leave out evaluations whose dispute was accepted, in milliseconds on 10M evaluations.
@@ -64,6 +65,18 @@ _DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS access_excluded_competency (
         ruleset_id INTEGER, agent_id VARCHAR, period VARCHAR, competency VARCHAR,
         sum_wv DOUBLE, sum_w DOUBLE, n_outcomes BIGINT, n_passed BIGINT, n_evaluations BIGINT
+    )""",
+    """CREATE TABLE IF NOT EXISTS access_cube (
+        ruleset_id INTEGER, period VARCHAR, team VARCHAR, site VARCHAR, channel VARCHAR,
+        activity VARCHAR, evaluator_id VARCHAR, evaluator_kind VARCHAR, n_scored BIGINT,
+        sum_score DOUBLE, score_num DOUBLE, score_den DOUBLE, critical_num DOUBLE,
+        critical_den DOUBLE, n_fatal BIGINT
+    )""",
+    """CREATE TABLE IF NOT EXISTS access_score_bins (
+        ruleset_id INTEGER, period VARCHAR, team VARCHAR, bin_start INTEGER, n BIGINT, n_fatal BIGINT
+    )""",
+    """CREATE TABLE IF NOT EXISTS access_evaluator_agents (
+        ruleset_id INTEGER, period VARCHAR, team VARCHAR, evaluator_id VARCHAR, agent_id VARCHAR, n BIGINT
     )""",
     """CREATE TABLE IF NOT EXISTS access_state (
         ruleset_id INTEGER PRIMARY KEY, scored_at TIMESTAMP, exclusions_hash VARCHAR,
