@@ -67,6 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "common.download": ("Télécharger", "Download"),
     "common.error": ("Une erreur est survenue : {msg}", "Something went wrong: {msg}"),
     "common.all": ("Toutes", "All"),
+    "common.all_agents": ("Tous", "All"),
     "common.months": ("{n} mois", "{n} months"),
     "common.hidden": ("(masqué)", "(hidden)"),
     "common.yes": ("oui", "yes"),

@@ -18,7 +18,7 @@ def body() -> None:
     agent = None
     if name == "evaluation_scores":
         agents = read("agents_in_scope", ctx.window)
-        labels = {None: t("common.all", lang),
+        labels = {None: t("common.all_agents", lang),
                   **{r.agent_id: f"{r.agent_name or r.agent_id} ({r.agent_id})" for r in agents.itertuples(index=False)}}
         agent = st.selectbox(t("exports.agent", lang), list(labels), format_func=labels.get, key=f"export_agent-{lang}")
     frame = {
