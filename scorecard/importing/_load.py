@@ -91,6 +91,7 @@ class Context:
     item_columns: list[Column] = field(default_factory=list)  # pivoted items (long)
     file_blank_lines: list[int] = field(default_factory=list)  # empty lines DuckDB skips
     temp_files: list[Path] = field(default_factory=list)
+    unique_ids: bool = False  # no evaluation_id twice among the valid records of the file
 
     def sql(self, query: str, params: object = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(query, params) if params is not None else self.con.execute(query)
@@ -249,9 +250,12 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
     select = ", ".join(
         f"{_cleaned(ctx, src, name)} AS {q(name)}" for name, src in sources.items()
     )
+    all_null = " AND ".join(f"{q(n)} IS NULL" for n in sources)
+    # _blank computed here: an UPDATE afterwards rewrites the whole column.
     create = (
-        f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT _present, _line, {select} "
-        f"FROM (SELECT _present, _line, {trimmed} FROM {source.relation})"
+        f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT *, ({all_null}) AS _blank FROM "
+        f"(SELECT _present, _line, {select} "
+        f"FROM (SELECT _present, _line, {trimmed} FROM {source.relation}))"
     )
     try:
         ctx.sql(create)
@@ -279,11 +283,7 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
         f"DELETE FROM _sc_rows WHERE _line = {source.header_line}; "
         "ALTER TABLE _sc_rows DROP COLUMN _present; DROP TABLE IF EXISTS _sc_xlsx"
     )
-    all_null = " AND ".join(f"{q(n)} IS NULL" for n in sources)
     required = " AND ".join(f"{q(n)} IS NOT NULL" for n in REQUIRED_COLUMNS)
-    ctx.sql(
-        f"ALTER TABLE _sc_rows ADD COLUMN _blank BOOLEAN; UPDATE _sc_rows SET _blank = ({all_null})"
-    )
     last_filled, last_row = ctx.sql(
         f"SELECT max(_line) FILTER (WHERE {required}), max(_line) FILTER (WHERE NOT _blank) "
         "FROM _sc_rows"
@@ -616,6 +616,12 @@ def _typed_rejects(ctx: Context) -> None:
         "SELECT e.line, e.column, e.value, e.reason FROM "
         "(SELECT unnest(_errs) AS e FROM _sc_typed WHERE len(_errs) > 0)",
     )
+    # A hash count is cheaper than the window below, which most files do not need.
+    (ctx.unique_ids,) = ctx.sql(
+        "SELECT count(*) = count(DISTINCT evaluation_id) FROM _sc_typed WHERE len(_errs) = 0"
+    ).fetchall()[0]
+    if ctx.unique_ids:
+        return
     _reject_rows(
         ctx,
         "SELECT _line, 'evaluation_id', evaluation_id, 'evaluation_id en double dans le fichier, "
@@ -633,12 +639,15 @@ def _merge(ctx: Context) -> None:
     Only (evaluation_id, line, status) is materialised: copying every column again would
     cost as much as the typing pass.
     """
+    last_line_wins = (
+        "" if ctx.unique_ids
+        else "QUALIFY row_number() OVER (PARTITION BY evaluation_id ORDER BY _line DESC) = 1"
+    )
     ctx.sql(
         "CREATE OR REPLACE TEMP TABLE _sc_status AS SELECT t.evaluation_id, t._line, "
         "CASE WHEN e._eid IS NULL THEN 'new' WHEN e._old = t._row_hash THEN 'unchanged' "
         "ELSE 'replaced' END AS _status FROM (SELECT evaluation_id, _line, _row_hash "
-        "FROM _sc_typed WHERE len(_errs) = 0 "
-        "QUALIFY row_number() OVER (PARTITION BY evaluation_id ORDER BY _line DESC) = 1) t "
+        f"FROM _sc_typed WHERE len(_errs) = 0 {last_line_wins}) t "
         "LEFT JOIN (SELECT evaluation_id AS _eid, any_value(_row_hash) AS _old "
         "FROM evaluations GROUP BY ALL) e ON e._eid = t.evaluation_id"
     )
