@@ -7,8 +7,10 @@ Set-based, in DuckDB, one file at a time inside the caller's transaction:
 2. ``_sc_rows``: headers mapped by the profile, cells trimmed, blank / N/A -> NULL, coded
    values mapped (téléphone -> phone). Blank rows and a trailing notes block are set aside.
 3. Long exports are pivoted to one record per evaluation (conditional aggregation).
-4. Observation types: stored type, else declared, else inferred over the whole file;
-   new columns are added with ``ALTER TABLE ADD COLUMN``.
+4. Observation types: stored type, else declared, else inferred (data.md: over the whole
+   file; read on the first rows, confirmed by the typing pass, a column a later value
+   fails is re-inferred over the whole file); new columns are added with
+   ``ALTER TABLE ADD COLUMN`` once the types are final.
 5. ``_sc_typed``: typed values plus, per record, the list of what failed (line, column,
    value, reason). A record with a failure goes to ``rejects``; the rest, deduplicated by
    evaluation_id (last line wins), is compared to the stored rows by ``_row_hash``:
