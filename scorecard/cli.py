@@ -75,7 +75,7 @@ def _score(con: duckdb.DuckDBPyConnection, rules_dir: str | None) -> str:
         report = score(con, ruleset, progress=bar)
     finally:
         bar.close()
-    return report.render()
+    return report.render(_lang())
 
 
 def cmd_score(args: argparse.Namespace) -> int:

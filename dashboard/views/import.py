@@ -41,7 +41,7 @@ if submitted:
             with st.spinner(t("import.submit", lang) + "…"):
                 outcome = access.import_uploads(ctx.db.con, ctx.scope, ctx.db.upload_dir,
                                                 [(f.name, f.getvalue()) for f in files],
-                                                profile=profile, format=fmt, strict=strict)
+                                                profile=profile, format=fmt, strict=strict, lang=lang)
         except ImportRefused as exc:
             st.error(t("import.refused", lang, msg=exc), icon=":material/block:")
         except UserError as exc:

@@ -69,6 +69,7 @@ def import_uploads(
     profile: str = "auto",
     format: str = "auto",
     strict: bool = False,
+    lang: str = "en",
 ) -> UploadOutcome:
     """Import uploaded files in one transaction, then re-score with the current ruleset."""
     from scorecard.importing import import_files
@@ -98,7 +99,7 @@ def import_uploads(
             rid = current_ruleset_id(cur)
             if rid is not None and not report.is_noop:
                 try:
-                    scoring = score(cur, stored_ruleset(cur, rid)).render()
+                    scoring = score(cur, stored_ruleset(cur, rid)).render(lang)
                 except UserError as exc:
                     error = str(exc)
             refresh_derived(cur)

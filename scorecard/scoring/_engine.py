@@ -34,40 +34,67 @@ class ScoringReport:
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
     cast_failures: dict[str, int] = field(default_factory=dict)
 
-    def warnings(self) -> list[str]:
+    def warnings(self, lang: str = "en") -> list[str]:
+        """What kept rules from applying, in the reader's language (``en`` or ``fr``)."""
+        fr = lang == "fr"
         out = []
         missing = self.missing_columns
         if 0 < len(missing) <= 5:
             for col, rules in missing.items():
                 out.append(
-                    f"declared column '{col}' is absent from the data: rules {', '.join(rules)} are "
-                    f"not applicable (na) for every evaluation / colonne absente des données"
+                    f"colonne déclarée '{col}' absente des données : les règles {', '.join(rules)} "
+                    "sont non applicables pour toutes les évaluations"
+                    if fr
+                    else f"declared column '{col}' is absent from the data: rules {', '.join(rules)} are "
+                    "not applicable (na) for every evaluation"
                 )
         elif missing:
             rules = sorted({r for rs in missing.values() for r in rs})
             names = sorted(missing)
-            shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+            more = len(names) - 12
+            shown = ", ".join(names[:12]) + (
+                (f" et {more} autres" if fr else f" and {more} more") if more > 0 else ""
+            )
             out.append(
-                f"{len(names)} declared columns are absent from the data, so {len(rules)} rule(s) are not "
-                f"applicable (na) for every evaluation / {len(names)} colonnes absentes des données: {shown}"
+                f"{len(names)} colonnes déclarées sont absentes des données, donc {len(rules)} règle(s) "
+                f"sont non applicables pour toutes les évaluations : {shown}"
+                if fr
+                else f"{len(names)} declared columns are absent from the data, so {len(rules)} rule(s) are "
+                f"not applicable (na) for every evaluation: {shown}"
             )
         for col, n in self.cast_failures.items():
-            out.append(f"column '{col}': {n} value(s) do not read as the declared type and count as empty")
-        if self.n_evaluations and self.n_scored < self.n_evaluations:
             out.append(
-                f"{self.n_evaluations - self.n_scored} evaluation(s) have no applicable rule and are not scored"
+                f"colonne '{col}' : {n} valeur(s) illisibles dans le type déclaré, comptées comme vides"
+                if fr
+                else f"column '{col}': {n} value(s) do not read as the declared type and count as empty"
+            )
+        unscored = self.n_evaluations - self.n_scored
+        if self.n_evaluations and unscored > 0:
+            out.append(
+                f"{unscored} évaluation(s) sans règle applicable ne sont pas notées"
+                if fr
+                else f"{unscored} evaluation(s) have no applicable rule and are not scored"
             )
         return out
 
-    def render(self) -> str:
-        verb = "re-scored" if self.replaced_previous else "scored"
-        lines = [
-            f"{verb} {self.n_evaluations} evaluation(s) with ruleset {self.ruleset}@{self.version} "
-            f"(hash {self.content_hash}) in {self.seconds:.1f} s: {self.n_scored} scored, "
-            f"{self.n_fatal} with a fatal failure"
-        ]
-        lines += [f"  warning: {w}" for w in self.warnings()]
-        return "\n".join(lines)
+    def render(self, lang: str = "en") -> str:
+        """A summary for the terminal or the dashboard, in ``en`` or ``fr``."""
+        rs = f"{self.ruleset}@{self.version} (hash {self.content_hash})"
+        if lang == "fr":
+            verb = "recalculé" if self.replaced_previous else "calculé"
+            head = (
+                f"{verb} : {self.n_evaluations} évaluation(s) avec la grille {rs} en "
+                f"{self.seconds:.1f} s : {self.n_scored} notées, {self.n_fatal} avec une erreur fatale"
+            )
+            label = "attention"
+        else:
+            verb = "re-scored" if self.replaced_previous else "scored"
+            head = (
+                f"{verb} {self.n_evaluations} evaluation(s) with ruleset {rs} in {self.seconds:.1f} s: "
+                f"{self.n_scored} scored, {self.n_fatal} with a fatal failure"
+            )
+            label = "warning"
+        return "\n".join([head] + [f"  {label}: {w}" for w in self.warnings(lang)])
 
 
 def score(
