@@ -74,6 +74,8 @@ def test_all_not_applicable_gives_no_score(tmp_path: Path) -> None:
     assert row["n_na"] == 3 and not row["fatal_failed"]
     assert report.n_scored == 0
     assert any("not scored" in w for w in report.warnings())
+    assert "1 évaluation(s) sans règle applicable ne sont pas notées" in report.render("fr")
+    assert "1 evaluation(s) have no applicable rule" in report.render("en")
     (card,) = fetch_table(con, "agent_scorecards", Filters()).to_dict("records")
     assert card["n_evaluations"] == 0 and isnull(card["quality_score"])
 
