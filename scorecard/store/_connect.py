@@ -54,6 +54,9 @@ def open_db(
                 f"ouverte par un autre processus.\n  ({message.splitlines()[0]})"
             ) from exc
         raise
+    # DuckDB draws its own bar on stderr for queries over 2 s; the CLI draws one per command
+    # (and stays quiet when piped), so DuckDB's would interleave with it.
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         ensure_schema(con)
     if hardened:
