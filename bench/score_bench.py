@@ -25,6 +25,7 @@ the raw load; peak memory under 4 GB.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import hashlib
 import importlib.util
@@ -50,7 +51,7 @@ if str(REPO) not in sys.path:  # run as a script: make ``scorecard`` and ``bench
     sys.path.insert(0, str(REPO))
 GB = 1024**3
 #: Lines of the EXPLAIN ANALYZE tree printed (its top operators hold the cost).
-PLAN_LINES = 40
+PLAN_LINES = 14
 
 # ----------------------------------------------------------------------------------------------
 # Child side: one phase, timed, reported as one JSON line on stdout.
@@ -143,22 +144,34 @@ def phase_import(spec: dict[str, Any]) -> dict[str, Any]:
 
 def phase_import_chunks(spec: dict[str, Any]) -> dict[str, Any]:
     """Fallback when one import of the whole file does not fit: the same rows split into files
-    of ``chunk_rows`` rows, imported one call (one transaction) after the other, timed once."""
-    import duckdb
+    of ``chunk_rows`` rows (one streaming pass, every cell kept as text), imported one call
+    (one transaction) after the other, timed once."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
 
     from scorecard.importing import import_files
     from scorecard.store import open_db
 
-    db, parts, size = Path(spec["db"]), [], spec["chunk_rows"]
-    split = duckdb.connect()
-    n = split.execute("SELECT count(*) FROM read_csv(?, all_varchar = true)", [spec["csv"]]).fetchone()[0]
-    for k, start in enumerate(range(0, n, size)):
-        part = Path(spec["workdir"]) / f"chunk_{spec['rows']}_{k:03d}.csv"
-        split.execute(
-            f"COPY (SELECT * FROM read_csv(?, all_varchar = true) LIMIT {size} OFFSET {start}) "
-            f"TO '{part}' (HEADER, DELIMITER ',')", [spec["csv"]])
-        parts.append(part)
-    split.close()
+    db, size = Path(spec["db"]), spec["chunk_rows"]
+    with open(spec["csv"], encoding="utf-8") as f:
+        header = next(csv.reader([f.readline()]))
+    reader = pacsv.open_csv(spec["csv"], convert_options=pacsv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False))
+    parts: list[Path] = []
+    writer, in_part = None, size
+    for batch in reader:
+        offset = 0
+        while offset < batch.num_rows:
+            if in_part == size:
+                if writer is not None:
+                    writer.close()
+                parts.append(Path(spec["workdir"]) / f"chunk_{spec['rows']}_{len(parts):03d}.csv")
+                writer, in_part = pacsv.CSVWriter(parts[-1], batch.schema), 0
+            take = min(size - in_part, batch.num_rows - offset)
+            writer.write_batch(batch.slice(offset, take))
+            offset, in_part = offset + take, in_part + take
+    if writer is not None:
+        writer.close()
     _fresh(db)
     rows = rejected = 0
 
@@ -241,7 +254,6 @@ def phase_profile(spec: dict[str, Any]) -> dict[str, Any]:
     source = c.source_sql(ruleset, stored)
     values = c.values_sql(ruleset, source)
     statements = {
-        "values only (count of rule-value rows)": f"SELECT count(*) FROM ({values})",
         "evaluation_scores SELECT (no write)": f"SELECT count(*), sum(score) FROM ({c.evaluation_scores_sql(ruleset, 0, c.sums_sql(ruleset, values))})",
         "evaluation_scores INSERT": "INSERT INTO evaluation_scores " + c.evaluation_scores_sql(ruleset, 0, c.sums_sql(ruleset, values)),
         "agent x period wide aggregate": "CREATE TEMP TABLE _w AS " + c.agent_period_sql(ruleset, values),
@@ -258,6 +270,79 @@ def phase_profile(spec: dict[str, Any]) -> dict[str, Any]:
     plan = con.execute("EXPLAIN ANALYZE " + statements["evaluation_scores SELECT (no write)"]).fetchall()
     con.close()
     return {"statements": out, "plan": plan[0][1], "sql_chars": {k: len(v) for k, v in statements.items()}}
+
+
+def phase_variants(spec: dict[str, Any]) -> dict[str, Any]:
+    """Rewrites of score()'s two heavy statements, each materialised into a temp table (CPU and
+    wall seconds, best of ``repeat``): what a change to the compiled SQL would buy."""
+    import re
+
+    import duckdb
+
+    from scorecard.rules import load_ruleset
+    from scorecard.scoring import _compile as c
+    from scorecard.store import evaluation_columns
+
+    con = duckdb.connect(spec["db"], read_only=True)
+    ruleset = load_ruleset(RULESET, known_columns=evaluation_columns(con))
+    values = c.values_sql(ruleset, c.source_sql(ruleset, evaluation_columns(con)))
+    rules = list(enumerate(ruleset.rules))
+
+    def lean_sums(vals: str) -> str:
+        """c.sums_sql's results with cheaper terms: no CASE, no coalesce over booleans."""
+        def terms(idx: list[tuple[int, Any]], weight: Callable[[Any], float], fmt: str) -> str:
+            return " + ".join(fmt.format(v=c.vcol(i), w=c.num(weight(r))) for i, r in idx) or "0.0"
+        full = lambda r: r.weight * r.competency_weight  # noqa: E731
+        own = lambda r: r.weight  # noqa: E731
+        crit = [(i, r) for i, r in rules if r.critical]
+        fatal = " OR ".join(f"({c.vcol(i)} < {c.num(r.pass_mark)}) IS TRUE" for i, r in rules if r.fatal) or "false"
+        meta = ", ".join(c.q(m) for m in c.META_COLUMNS)
+        return (
+            f"SELECT {meta}, ({terms(rules, full, 'coalesce({v}, 0.0) * {w}')}) AS raw_num, "
+            f"({terms(rules, full, '({v} IS NOT NULL)::DOUBLE * {w}')}) AS raw_den, "
+            f"({terms(crit, own, 'coalesce({v}, 0.0) * {w}')}) AS critical_num, "
+            f"({terms(crit, own, '({v} IS NOT NULL)::DOUBLE * {w}')}) AS critical_den, ({fatal}) AS fatal_failed, "
+            + "(" + " + ".join(f"(({c.vcol(i)} >= {c.num(r.pass_mark)}) IS TRUE)::INTEGER" for i, r in rules) + ") AS n_pass, "
+            + "(" + " + ".join(f"({c.vcol(i)} IS NOT NULL)::INTEGER" for i, _ in rules) + f") AS n_scored FROM ({vals}) AS vals"
+        )
+
+    def in_as_or(sql: str) -> str:
+        """x IN ('a', 'b') -> (x = 'a' OR x = 'b'): the same three-valued result, no MARK join."""
+        pattern = r"((?:COALESCE\(\"[a-z_0-9]+\", ''\))|(?:\"[a-z_0-9]+\")) IN \(([^()]*)\)"
+        return re.sub(pattern, lambda m: "(" + " OR ".join(
+            f"{m.group(1)} = {item.strip()}" for item in m.group(2).split(",")) + ")", sql)
+
+    evaluation = lambda sums: c.evaluation_scores_sql(ruleset, 0, sums)  # noqa: E731
+    cases: dict[str, tuple[str, str | None]] = {
+        "E0 evaluation scores, as compiled": (evaluation(c.sums_sql(ruleset, values)), None),
+        "E1 same, DuckDB in_clause optimizer off": (evaluation(c.sums_sql(ruleset, values)), "in_clause"),
+        "E2 IN lists written as OR chains": (evaluation(c.sums_sql(ruleset, in_as_or(values))), None),
+        "E3 leaner sum terms (no CASE/coalesce on bools)": (evaluation(lean_sums(values)), None),
+        "E4 E2 + E3": (evaluation(lean_sums(in_as_or(values))), None),
+        "M0 the metadata columns alone (no rules)": (
+            f"SELECT {', '.join(c.q(m) for m in c.META_COLUMNS if m != 'period')}, "
+            "strftime(interaction_at, '%Y-%m') AS period FROM evaluations", None),
+        "V0 the rule values alone (no sums)": (values, None),
+        "A0 agent x month aggregate, as compiled": (c.agent_period_sql(ruleset, values), None),
+        "A1 same, IN lists as OR chains": (c.agent_period_sql(ruleset, in_as_or(values)), None),
+    }
+    best: dict[str, list[float]] = {}
+    for _ in range(spec["repeat"]):
+        for label, (sql, disabled) in cases.items():
+            con.execute(f"SET disabled_optimizers = '{disabled}'" if disabled else "RESET disabled_optimizers")
+            cpu, started = _cpu_seconds(), time.perf_counter()
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _variant AS {sql}")
+            wall, used = time.perf_counter() - started, _cpu_seconds() - cpu
+            b = best.setdefault(label, [wall, used])
+            best[label] = [min(b[0], wall), min(b[1], used)]
+    con.execute("RESET disabled_optimizers")
+    (differ,) = con.execute(
+        f"SELECT count(*) FROM ({cases['E0 evaluation scores, as compiled'][0]}) a "
+        f"FULL JOIN ({cases['E4 E2 + E3'][0]}) b USING (evaluation_id) "
+        "WHERE a.score IS DISTINCT FROM b.score OR a.n_pass IS DISTINCT FROM b.n_pass "
+        "OR a.fatal_failed IS DISTINCT FROM b.fatal_failed OR a.critical_score IS DISTINCT FROM b.critical_score"
+    ).fetchone()  # type: ignore[misc]
+    return {"best": best, "e4_rows_differing_from_e0": differ}
 
 
 def _peer_phase(spec: dict[str, Any], library: str) -> dict[str, Any]:
@@ -328,6 +413,7 @@ PHASES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "scan": phase_scan,
     "engine": phase_engine,
     "profile": phase_profile,
+    "variants": phase_variants,
     "polars": lambda spec: _peer_phase(spec, "polars"),
     "pandas": lambda spec: _peer_phase(spec, "pandas"),
 }
@@ -462,7 +548,7 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
             "db": str(workdir / f"bench_{rows}.duckdb"), "chunk_rows": args.chunk_rows}
     res: dict[str, dict[str, Any]] = {}
     for phase in args.phases:
-        if phase == "profile" and not args.profile:
+        if (phase == "profile" and not args.profile) or (phase == "variants" and not args.variants):
             continue
         repeat = args.import_repeat if phase == "import" and args.import_repeat else args.repeat
         res[phase] = run_phase(phase, {**spec, "repeat": repeat}, max_rss_gb=args.max_rss_gb)
@@ -540,6 +626,12 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
         out += ["    " + line for line in plan[:PLAN_LINES]]
         if len(plan) > PLAN_LINES:
             out.append(f"    ... ({len(plan) - PLAN_LINES} more lines: the projections and the table scan below)")
+    if "variants" in res:
+        out.append(f"  variants of score()'s statements, materialised to a temp table (best of {args.repeat}):")
+        out.append(f"    {'':<50}{'wall':>8}{'CPU':>10}")
+        for label, (wall, used) in res["variants"]["best"].items():
+            out.append(f"    {label:<50}{wall:6.2f} s{used:8.2f} s")
+        out.append(f"    E4 rows whose results differ from E0: {res['variants']['e4_rows_differing_from_e0']}")
     return out
 
 
@@ -583,9 +675,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop a phase whose memory passes this (default 16; the machine is shared)")
     parser.add_argument("--chunk-rows", type=int, default=1_000_000,
                         help="rows per file when the whole-file import is stopped (fallback; default 1M)")
-    parser.add_argument("--phases", nargs="+", default=["raw_load", "import", "scan", "engine", "polars", "pandas", "profile"],
+    parser.add_argument("--phases", nargs="+", default=["raw_load", "import", "scan", "engine", "polars", "pandas", "profile", "variants"],
                         choices=[p for p in PHASES if p not in ("generate", "import_chunks")], help="phases to run, in order")
     parser.add_argument("--profile", action="store_true", help="also time score()'s statements one by one, with EXPLAIN ANALYZE")
+    parser.add_argument("--variants", action="store_true",
+                        help="also time rewrites of score()'s heavy statements (what a compiler change would buy)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     m, v = machine(), versions()
