@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import platform
 import resource
@@ -292,8 +293,8 @@ def phase_variants(spec: dict[str, Any]) -> dict[str, Any]:
         """c.sums_sql's results with cheaper terms: no CASE, no coalesce over booleans."""
         def terms(idx: list[tuple[int, Any]], weight: Callable[[Any], float], fmt: str) -> str:
             return " + ".join(fmt.format(v=c.vcol(i), w=c.num(weight(r))) for i, r in idx) or "0.0"
-        full = lambda r: r.weight * r.competency_weight  # noqa: E731
-        own = lambda r: r.weight  # noqa: E731
+        full = lambda r: r.weight * r.competency_weight
+        own = lambda r: r.weight
         crit = [(i, r) for i, r in rules if r.critical]
         fatal = " OR ".join(f"({c.vcol(i)} < {c.num(r.pass_mark)}) IS TRUE" for i, r in rules if r.fatal) or "false"
         meta = ", ".join(c.q(m) for m in c.META_COLUMNS)
@@ -312,7 +313,7 @@ def phase_variants(spec: dict[str, Any]) -> dict[str, Any]:
         return re.sub(pattern, lambda m: "(" + " OR ".join(
             f"{m.group(1)} = {item.strip()}" for item in m.group(2).split(",")) + ")", sql)
 
-    evaluation = lambda sums: c.evaluation_scores_sql(ruleset, 0, sums)  # noqa: E731
+    evaluation = lambda sums: c.evaluation_scores_sql(ruleset, 0, sums)
     cases: dict[str, tuple[str, str | None]] = {
         "E0 evaluation scores, as compiled": (evaluation(c.sums_sql(ruleset, values)), None),
         "E1 same, DuckDB in_clause optimizer off": (evaluation(c.sums_sql(ruleset, values)), "in_clause"),
@@ -320,8 +321,8 @@ def phase_variants(spec: dict[str, Any]) -> dict[str, Any]:
         "E3 leaner sum terms (no CASE/coalesce on bools)": (evaluation(lean_sums(values)), None),
         "E4 E2 + E3": (evaluation(lean_sums(in_as_or(values))), None),
         "M0 the metadata columns alone (no rules)": (
-            f"SELECT {', '.join(c.q(m) for m in c.META_COLUMNS if m != 'period')}, "
-            "strftime(interaction_at, '%Y-%m') AS period FROM evaluations", None),
+            (f"SELECT {', '.join(c.q(m) for m in c.META_COLUMNS if m != 'period')}, "
+             "strftime(interaction_at, '%Y-%m') AS period FROM evaluations"), None),
         "V0 the rule values alone (no sums)": (values, None),
         "A0 agent x month aggregate, as compiled": (c.agent_period_sql(ruleset, values), None),
         "A1 same, IN lists as OR chains": (c.agent_period_sql(ruleset, in_as_or(values)), None),
@@ -360,14 +361,14 @@ def _peer_phase(spec: dict[str, Any], library: str) -> dict[str, Any]:
     tables: list[Any] = []
     load = _timed(lambda: tables.append(peers.load_evaluations(con, ruleset)), spec["repeat"], warm_up=False,
                   label="load")
-    table = tables[-1]
+    table = tables.pop()
     tables.clear()
     frames: list[Any] = []
     frame_times = _timed(lambda: frames.append(to_frame(table, ruleset)), spec["repeat"], warm_up=False,
                          label="frame")
-    frame = frames[-1]
+    frame = frames.pop()
     frames.clear()
-    del table
+    table = None  # the pandas frame is a copy: let the Arrow table go
     results: list[Any] = []
     times = _timed(lambda: results.append(score_with(frame, ruleset)), spec["repeat"], warm_up=True)
     result = results[-1]
@@ -636,7 +637,7 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
 
 
 def _int(value: float) -> str:
-    return "?" if value != value else f"{int(value):,}"
+    return "?" if math.isnan(value) else f"{int(value):,}"
 
 
 def _targets(rows: int, res: dict[str, dict[str, Any]], aborted: dict[str, str]) -> list[str]:
