@@ -16,7 +16,8 @@ Public API: :func:`import_files`, :class:`ImportReport`, :func:`detect_profile`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from scorecard.importing._cast import (
     kind_of,
     parse_sql,
 )
-from scorecard.importing._load import XLSX_SUFFIXES, import_one
+from scorecard.importing._load import BATCH_ROWS, XLSX_SUFFIXES, import_one
 from scorecard.importing._profiles import (
     Profile,
     ProfileError,
@@ -70,6 +71,36 @@ __all__ = [
 ]
 
 _FORMATS = ("auto", "wide", "long")
+#: DuckDB's memory during an import (its default is 80 % of the RAM): beyond it, staging
+#: tables spill to the database's ``.tmp`` directory, so a big file never crowds the machine.
+IMPORT_MEMORY_LIMIT_BYTES = 2 << 30
+_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+
+
+def _limit_bytes(setting: str) -> float:
+    """``'18.8 GiB'`` -> bytes (DuckDB's own spelling of ``memory_limit``)."""
+    number, _, unit = setting.strip().partition(" ")
+    return float(number) * _UNITS.get(unit.strip().upper() or "B", 1)
+
+
+@contextmanager
+def _bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Lower DuckDB's memory limit for the import (never raise it), then restore it.
+
+    A hardened connection (configuration locked) keeps whatever limit it was opened with.
+    """
+    previous, locked = con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('lock_configuration')"
+    ).fetchall()[0]
+    lower = not locked and _limit_bytes(previous) > IMPORT_MEMORY_LIMIT_BYTES
+    if lower:
+        con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT_BYTES}B'")
+    try:
+        yield
+    finally:
+        if lower:
+            con.execute(f"SET memory_limit = '{previous}'")
 
 
 def _headers(path: Path) -> list[str]:
@@ -99,12 +130,15 @@ def import_files(
     format: str = "auto",  # noqa: A002 (the CLI option's name)
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
     """Import exports into ``evaluations`` in ONE transaction (all files, or nothing).
 
     Raises :class:`~scorecard.errors.ImportRefused` (database unchanged) for an unknown
     profile, an unreadable file, missing required columns, or ``strict`` with rejects.
-    ``progress(done, total)`` is called with bytes read over all files.
+    ``progress(done, total)`` is called with bytes read over all files. ``batch_rows``
+    records of a text export are read and cleaned at a time (memory stays flat; the result
+    does not depend on it).
     """
     files = [Path(p) for p in paths]
     if format not in _FORMATS:
@@ -123,29 +157,31 @@ def import_files(
     report = ImportReport()
     temp_files: list[Path] = []
     imported_at = datetime.now().replace(microsecond=0)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for path in files:
-            start = done
-            report.files.append(
-                import_one(con, path, chosen, format, imported_at, advance, temp_files)
-            )
-            advance(start + path.stat().st_size - done)
-        if strict and report.rejects:
-            first = report.rejects[0]
-            raise ImportRefused(
-                f"--strict : {report.total('rejected')} ligne(s) rejetée(s), rien n'est importé "
-                f"/ {report.total('rejected')} row(s) rejected, nothing imported; "
-                f"first: {first.file}:{first.line}: {first.column}: {first.reason}"
-            )
-        con.execute("COMMIT")
-    except BaseException:
+    with _bounded_memory(con):
+        con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        raise
-    finally:
-        for tmp in temp_files:
-            tmp.unlink(missing_ok=True)
+            for path in files:
+                start = done
+                report.files.append(
+                    import_one(con, path, chosen, format, imported_at, advance, temp_files,
+                               batch_rows)
+                )
+                advance(start + path.stat().st_size - done)
+            if strict and report.rejects:
+                first = report.rejects[0]
+                raise ImportRefused(
+                    f"--strict : {report.total('rejected')} ligne(s) rejetée(s), rien n'est "
+                    f"importé / {report.total('rejected')} row(s) rejected, nothing imported; "
+                    f"first: {first.file}:{first.line}: {first.column}: {first.reason}"
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
+        finally:
+            for tmp in temp_files:
+                tmp.unlink(missing_ok=True)
     return report

@@ -20,7 +20,7 @@ Set-based, in DuckDB, one file at a time inside the caller's transaction:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,14 +28,15 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from scorecard.errors import ImportRefused
 from scorecard.importing._cast import (
+    DEFAULT_ANSWERS,
     DUCKDB_TYPES,
     Answers,
-    DEFAULT_ANSWERS,
-    na_null_sql,
     kind_of,
+    na_null_sql,
     parse_sql,
     reason_sql,
     sql_str,
@@ -58,6 +59,8 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 REPORT_REJECTS_LIMIT = 10_000
 #: Rows the type inference reads first; the typing pass confirms what they suggest.
 INFER_SAMPLE_ROWS = 10_000
+#: Records read, cleaned and staged at a time: bounds the memory a big file needs.
+BATCH_ROWS = 200_000
 _ROLE_COLUMNS = {"item": "_item", "answer": "_answer", "comment": "_comment",
                  "not_applicable": "_na"}
 _CANONICAL_KINDS = {name: kind_of(typ) for name, typ in CANONICAL_COLUMNS.items()}
@@ -94,6 +97,7 @@ class Context:
     file_blank_lines: list[int] = field(default_factory=list)  # empty lines DuckDB skips
     temp_files: list[Path] = field(default_factory=list)
     unique_ids: bool = False  # no evaluation_id twice among the valid records of the file
+    batch_rows: int = BATCH_ROWS
 
     def sql(self, query: str, params: object = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(query, params) if params is not None else self.con.execute(query)
@@ -122,21 +126,69 @@ def _frame_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame)
         con.unregister(view)
 
 
-def _load_lines(con: duckdb.DuckDBPyConnection, lines: np.ndarray) -> None:
-    _frame_table(con, "_sc_lines", pd.DataFrame({"line": lines.astype(np.int64)}))
+class _LinesDisagree(Exception):
+    """DuckDB read another number of records than the byte scan found."""
+
+
+def _unreadable(path: Path, exc: Exception) -> ImportRefused:
+    return ImportRefused(
+        f"{path}: fichier illisible / unreadable file: {str(exc).splitlines()[0]}"
+    )
+
+
+def _csv_batches(
+    con: duckdb.DuckDBPyConnection, path: Path, read: str, lines: np.ndarray, batch_rows: int
+) -> Iterator[str]:
+    """Each batch of records, registered as ``_sc_batch`` ``(c0, c1, ..., _line)``.
+
+    DuckDB's streaming result (a cursor: the import's own connection stays free for the
+    inserts) hands over ``batch_rows`` records at a time, in file order, so memory stays
+    flat whatever the file's size. Record k gets the k-th line of the byte scan; a count
+    that disagrees raises :class:`_LinesDisagree`.
+    """
+    cursor = con.cursor()
+    try:
+        try:
+            reader = iter(cursor.sql(f"SELECT * FROM {read}").to_arrow_reader(batch_rows))
+        except duckdb.Error as exc:
+            raise _unreadable(path, exc) from exc
+        offset = 0
+        while True:
+            try:
+                batch = next(reader)
+            except StopIteration:
+                break
+            except (duckdb.Error, pa.ArrowException) as exc:
+                raise _unreadable(path, exc) from exc
+            end = offset + batch.num_rows
+            if end > lines.size:
+                raise _LinesDisagree
+            table = pa.Table.from_batches([batch]).append_column(
+                "_line", pa.array(lines[offset:end].astype(np.int64))
+            )
+            offset = end
+            con.register("_sc_batch", table)
+            try:
+                yield "_sc_batch"
+            finally:
+                con.unregister("_sc_batch")
+        if offset != lines.size:
+            raise _LinesDisagree
+    finally:
+        cursor.close()
 
 
 @dataclass
 class Source:
-    """Where the records come from: a SQL relation ``(_present, line, c0, c1, ...)``.
+    """Where the records come from: relations ``(_line, c0, c1, ...)``, batch after batch.
 
-    ``_present`` is NULL on a row POSITIONAL JOIN padded, i.e. when the numpy line count
-    and DuckDB's record count disagree; ``relines`` then gives exact lines the slow way.
+    ``relines`` gives exact lines the slow way when the numpy line count and DuckDB's
+    record count disagree (then ``batches`` is called again with them).
     """
 
     header: list[str]
     width: int
-    relation: str
+    batches: Callable[[np.ndarray | None], Iterator[str]]
     header_line: int = 0
     relines: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
 
@@ -154,8 +206,11 @@ def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
     read = _read_csv_sql(
         result.utf8_path, result.delimiter, result.max_fields, not result.quoted_newlines
     )
-    _load_lines(ctx.con, result.record_lines)
     ctx.file_blank_lines = [int(x) for x in result.blank_lines]
+
+    def batches(lines: np.ndarray | None) -> Iterator[str]:
+        chosen = result.record_lines if lines is None else lines
+        return _csv_batches(ctx.con, ctx.path, read, chosen, ctx.batch_rows)
 
     def relines() -> tuple[np.ndarray, np.ndarray]:
         return record_lines_slow(result.utf8_path, result.delimiter)
@@ -163,8 +218,7 @@ def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
     return Source(
         header=result.header,
         width=result.max_fields,
-        relation=f"(SELECT s._present, l.line AS _line, s.* EXCLUDE (_present) FROM "
-        f"(SELECT true AS _present, * FROM {read}) s POSITIONAL JOIN _sc_lines l)",
+        batches=batches,
         header_line=int(result.record_lines[0]),
         relines=relines,
     )
@@ -185,7 +239,7 @@ def _source_xlsx(ctx: Context) -> Source:
     frame = frame.astype({f"c{i}": "string" for i in range(width)})
     _frame_table(ctx.con, "_sc_xlsx", frame)
     ctx.file_blank_lines = sheet.blank_lines
-    return Source(sheet.header, width, "(SELECT true AS _present, * FROM _sc_xlsx)")
+    return Source(sheet.header, width, lambda _lines: iter(["_sc_xlsx"]))
 
 
 # --- 2. mapping and cleaning -------------------------------------------------------------
@@ -246,51 +300,54 @@ def _cleaned(ctx: Context, source: str, name: str) -> str:
     return f"coalesce({mapped}, {expr})"
 
 
-def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
-    """``_sc_rows``: cleaned text per target column; blank rows and notes set aside."""
+def _cleaning(ctx: Context, sources: dict[str, str], header_line: int) -> Callable[[str], str]:
+    """The cleaning SELECT over one batch: cleaned text per target column, ``_line``,
+    ``_blank`` (every cell empty) and ``_filled`` (every required column given), header
+    left out. Trim, N/A clearing and value maps run once per cell, in one projection."""
     trimmed = ", ".join(f"{trim_sql(src)} AS {src}" for src in dict.fromkeys(sources.values()))
     select = ", ".join(
         f"{_cleaned(ctx, src, name)} AS {q(name)}" for name, src in sources.items()
     )
     all_null = " AND ".join(f"{q(n)} IS NULL" for n in sources)
-    # _blank computed here: an UPDATE afterwards rewrites the whole column.
-    create = (
-        f"CREATE OR REPLACE TEMP TABLE _sc_rows AS SELECT *, ({all_null}) AS _blank FROM "
-        f"(SELECT _present, _line, {select} "
-        f"FROM (SELECT _present, _line, {trimmed} FROM {source.relation}))"
-    )
-    try:
-        ctx.sql(create)
-        (mismatch,) = ctx.sql(
-            "SELECT count(*) FILTER (WHERE _present IS NULL OR _line IS NULL) FROM _sc_rows"
-        ).fetchall()[0]
-        if mismatch and source.relines is not None:
-            starts, blanks = source.relines()
-            _load_lines(ctx.con, starts)
-            ctx.file_blank_lines = [int(x) for x in blanks]
-            ctx.sql(create)
-            (mismatch,) = ctx.sql(
-                "SELECT count(*) FILTER (WHERE _present IS NULL OR _line IS NULL) FROM _sc_rows"
-            ).fetchall()[0]
-    except duckdb.Error as exc:
-        raise ImportRefused(
-            f"{ctx.path}: fichier illisible / unreadable file: {str(exc).splitlines()[0]}"
-        ) from exc
-    if mismatch:
-        raise ImportRefused(
-            f"{ctx.path}: guillemets déséquilibrés, lignes impossibles à situer / "
-            "unbalanced quotes: records cannot be located in the file"
+    filled = " AND ".join(f"{q(n)} IS NOT NULL" for n in REQUIRED_COLUMNS)
+
+    def over(relation: str) -> str:
+        return (
+            f"SELECT *, ({all_null}) AS _blank, ({filled}) AS _filled FROM "
+            f"(SELECT _line, {select} FROM (SELECT _line, {trimmed} FROM {relation} "
+            f"WHERE _line <> {header_line}))"
         )
-    ctx.sql(
-        f"DELETE FROM _sc_rows WHERE _line = {source.header_line}; "
-        "ALTER TABLE _sc_rows DROP COLUMN _present; DROP TABLE IF EXISTS _sc_xlsx"
-    )
-    required = " AND ".join(f"{q(n)} IS NOT NULL" for n in REQUIRED_COLUMNS)
+
+    return over
+
+
+def _stage_rows(
+    ctx: Context, batches: Iterator[str], clean: Callable[[str], str], sample_rows: int | None
+) -> bool:
+    """``_sc_rows``: the cleaned records of the first batches, until ``sample_rows``
+    non-blank ones are in (``None``: the whole file). True when the file ended."""
+    staged = False
+    for relation in batches:
+        if staged:
+            ctx.sql(f"INSERT INTO _sc_rows {clean(relation)}")
+        else:
+            ctx.sql(f"CREATE OR REPLACE TEMP TABLE _sc_rows AS {clean(relation)}")
+            staged = True
+        if sample_rows is not None:
+            (rows,) = ctx.sql("SELECT count(*) FROM _sc_rows WHERE NOT _blank").fetchall()[0]
+            if rows >= sample_rows:
+                return False
+    return True
+
+
+def _settle_layout(ctx: Context, table: str) -> int | None:
+    """Blank rows and a trailing notes block (data.md) counted, reported and removed from
+    ``table``; returns the line the notes block starts on (None: no notes)."""
     last_filled, last_row = ctx.sql(
-        f"SELECT max(_line) FILTER (WHERE {required}), max(_line) FILTER (WHERE NOT _blank) "
-        "FROM _sc_rows"
+        f"SELECT max(_line) FILTER (WHERE _filled), max(_line) FILTER (WHERE NOT _blank) "
+        f"FROM {table}"
     ).fetchall()[0]
-    null_rows = [r[0] for r in ctx.sql("SELECT _line FROM _sc_rows WHERE _blank").fetchall()]
+    null_rows = [r[0] for r in ctx.sql(f"SELECT _line FROM {table} WHERE _blank").fetchall()]
     last_row = last_row or 0
     blanks = sorted(b for b in {*ctx.file_blank_lines, *null_rows} if b < last_row)
     notes_from = None
@@ -298,16 +355,19 @@ def _build_rows(ctx: Context, source: Source, sources: dict[str, str]) -> None:
         after = [b for b in blanks if b > last_filled]
         notes_from = after[0] if after else None
     cut = f"_line < {notes_from}" if notes_from is not None else "true"
+    ctx.report.note_lines = []
     if notes_from is not None:
         ctx.report.note_lines = [
             r[0]
             for r in ctx.sql(
-                f"SELECT _line FROM _sc_rows WHERE NOT _blank AND _line > {notes_from} ORDER BY _line"
+                f"SELECT _line FROM {table} WHERE NOT _blank AND _line > {notes_from} "
+                "ORDER BY _line"
             ).fetchall()
         ]
     ctx.report.blank_lines = blanks
-    ctx.sql(f"DELETE FROM _sc_rows WHERE _blank OR NOT ({cut})")
-    (ctx.report.rows,) = ctx.sql("SELECT count(*) FROM _sc_rows").fetchall()[0]
+    ctx.sql(f"DELETE FROM {table} WHERE _blank OR NOT ({cut})")
+    (ctx.report.rows,) = ctx.sql(f"SELECT count(*) FROM {table}").fetchall()[0]
+    return notes_from
 
 
 # --- 3. long exports ---------------------------------------------------------------------
@@ -361,7 +421,7 @@ def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
         "row_number() OVER (w ORDER BY _line DESC) AS _n FROM _sc_long "
         "WINDOW w AS (PARTITION BY _ekey, _key)) WHERE _n > 1",
     )
-    parts = ["min(_line) AS _line"]
+    parts = ["min(_line) AS _line", "false AS _blank", "true AS _filled"]
     parts += [f"arg_min({q(c)}, _line) AS {q(c)}" for c in evaluation_cols]
     for key in dict.fromkeys(keys.values()):
         cond = f"FILTER (WHERE _key = {sql_str(key)})"
@@ -449,16 +509,19 @@ def _infer_sampled(ctx: Context, names: list[str]) -> tuple[dict[str, str], set[
 
 @dataclass
 class Types:
-    """What :func:`_decide_types` found: stored columns, the stored ones still empty, and
-    the columns whose sampled kind the typing pass confirms."""
+    """What the type decision found: stored columns, the stored ones still empty, the
+    columns whose sampled kind the typing pass confirms, and (streamed files) the columns
+    empty in the sample, staged as text until the whole file is in."""
 
     stored: dict[str, str]
     empty_stored: set[str]
-    provisional: set[str]
+    provisional: set[str] = field(default_factory=set)
+    pending: set[str] = field(default_factory=set)
 
 
-def _decide_types(ctx: Context, outputs: list[Column]) -> Types:
-    """Set each column's kind (inferred ones from a sample, see :func:`_infer_sampled`)."""
+def _fixed_kinds(ctx: Context, outputs: list[Column]) -> tuple[Types, list[str]]:
+    """Kinds known without reading values (canonical, comment, stored, declared); returns
+    the types so far and the columns left to infer."""
     stored = evaluation_columns(ctx.con)
     empty_stored: set[str] = set()
     observed = [c.name for c in outputs if c.name in stored and c.name not in CANONICAL_COLUMNS]
@@ -479,31 +542,94 @@ def _decide_types(ctx: Context, outputs: list[Column]) -> Types:
             col.kind = ctx.profile.types[col.name]
         else:
             to_infer.append(col.name)
-    inferred, provisional = _infer_sampled(ctx, to_infer)
+    return Types(stored, empty_stored), to_infer
+
+
+def _set_kinds(outputs: list[Column], kinds: dict[str, str]) -> None:
     for col in outputs:
-        if col.name in inferred:
-            col.kind = inferred[col.name]
-    return Types(stored, empty_stored, provisional)
+        if col.name in kinds:
+            col.kind = kinds[col.name]
 
 
-def _confirm_types(ctx: Context, outputs: list[Column], types: Types) -> None:
-    """Re-infer over the whole file the sampled columns a value failed, and retype."""
-    if not types.provisional:
-        return
-    failed = [
+def _decide_types(ctx: Context, outputs: list[Column]) -> Types:
+    """Set each column's kind over the staged file (inferred ones from a sample, see
+    :func:`_infer_sampled`)."""
+    types, to_infer = _fixed_kinds(ctx, outputs)
+    inferred, types.provisional = _infer_sampled(ctx, to_infer)
+    _set_kinds(outputs, inferred)
+    return types
+
+
+def _sample_kinds(ctx: Context, outputs: list[Column], sample_rows: int) -> tuple[Types, int]:
+    """Kinds of a streamed file from its first ``sample_rows`` non-blank records.
+
+    Non-text kinds are provisional (the typing pass confirms them); text with values in
+    the sample is final; a column without a value in the sample is staged as text and
+    inferred once the whole file is typed. Returns the types and the sample's last line.
+    """
+    types, to_infer = _fixed_kinds(ctx, outputs)
+    sample = f"(SELECT * FROM _sc_rows WHERE NOT _blank ORDER BY _line LIMIT {sample_rows})"
+    kinds, empty = _infer(ctx, to_infer, sample)
+    _set_kinds(outputs, kinds)
+    types.provisional = {n for n, k in kinds.items() if k != "text" and n not in empty}
+    types.pending = set(empty)
+    (last,) = ctx.sql(f"SELECT max(_line) FROM {sample}").fetchall()[0]
+    return types, int(last or 0)
+
+
+_KINDS_IN_ORDER = ("boolean", "integer", "number", "timestamp")
+
+
+def _infer_stream(
+    ctx: Context,
+    names: list[str],
+    clean: Callable[[str], str],
+    batches: Iterator[str],
+    notes_from: int | None,
+) -> dict[str, str]:
+    """Whole-file inference batch by batch (same answer as :func:`_infer` over the whole
+    file: the first kind every value reads as), notes block and blank rows left out."""
+    if not names:
+        return {}
+    exprs = ", ".join(
+        f"count({q(n)})"
+        + "".join(f", count({_inference_sql(ctx, q(n), k)})" for k in _KINDS_IN_ORDER)
+        for n in names
+    )
+    cut = f"AND _line < {notes_from}" if notes_from is not None else ""
+    width = 1 + len(_KINDS_IN_ORDER)
+    totals = [0] * (width * len(names))
+    for relation in batches:
+        row = ctx.sql(f"SELECT {exprs} FROM ({clean(relation)}) WHERE NOT _blank {cut}")
+        totals = [a + (b or 0) for a, b in zip(totals, row.fetchall()[0], strict=True)]
+    kinds: dict[str, str] = {}
+    for i, name in enumerate(names):
+        present, *read = totals[i * width:(i + 1) * width]
+        fits = [k for k, n in zip(_KINDS_IN_ORDER, read, strict=True) if n == present]
+        kinds[name] = fits[0] if present and fits else "text"
+    return kinds
+
+
+def _failed_columns(ctx: Context, names: set[str]) -> list[str]:
+    """Which of these columns some value of ``_sc_typed`` failed to read as."""
+    if not names:
+        return []
+    return [
         r[0]
         for r in ctx.sql(
             "SELECT DISTINCT e.column FROM (SELECT unnest(_errs) AS e FROM _sc_typed "
             "WHERE len(_errs) > 0)"
         ).fetchall()
-        if r[0] in types.provisional
+        if r[0] in names
     ]
+
+
+def _confirm_types(ctx: Context, outputs: list[Column], types: Types) -> None:
+    """Re-infer over the whole file the sampled columns a value failed, and retype."""
+    failed = _failed_columns(ctx, types.provisional)
     if not failed:
         return
-    kinds = _infer(ctx, failed)[0]
-    for col in outputs:
-        if col.name in kinds:
-            col.kind = kinds[col.name]
+    _set_kinds(outputs, _infer(ctx, failed)[0])
     _typed(ctx, outputs, types.provisional - set(failed))
 
 
@@ -536,8 +662,34 @@ def _derived_id(present: set[str]) -> str:
     )
 
 
+def _typed_names(outputs: list[Column]) -> list[str]:
+    """The columns of ``_sc_typed`` the row hash covers (evaluation_id always)."""
+    names = [c.name for c in outputs]
+    return names if "evaluation_id" in names else [*names, "evaluation_id"]
+
+
+def _hash_sql(names: list[str]) -> str:
+    """The row hash: DuckDB's hash over the typed values (md5 of a JSON row costs ~5x
+    more), seeded with the column names so a file with other columns never counts as
+    unchanged."""
+    digest = hashlib.md5("\x1f".join(sorted(names)).encode()).hexdigest()
+    hashed = ", ".join([sql_str(digest), *(q(n) for n in sorted(names))])
+    return f"printf('%016x', hash({hashed}))"
+
+
 def _typed(ctx: Context, outputs: list[Column], provisional: set[str]) -> None:
-    """``_sc_typed``: typed values, the row hash, and the list of failures per record.
+    """``_sc_typed`` from the staged ``_sc_rows`` (see :func:`_typed_sql`)."""
+    ctx.sql(
+        "CREATE OR REPLACE TEMP TABLE _sc_typed AS "
+        + _typed_sql(ctx, outputs, provisional, "_sc_rows")
+    )
+
+
+def _typed_sql(
+    ctx: Context, outputs: list[Column], provisional: set[str], relation: str
+) -> str:
+    """SELECT of typed values, the row hash, and the list of failures per record of the
+    cleaned ``relation`` (``_line``, ``_blank`` and ``_filled`` carried along).
 
     A ``provisional`` column (kind inferred on a sample) is parsed as the inference parses,
     so a value the whole-file inference would refuse shows up as a failure.
@@ -547,7 +699,7 @@ def _typed(ctx: Context, outputs: list[Column], provisional: set[str]) -> None:
         "date_order": ctx.profile.date_order,
         "timezone": ctx.profile.timezone,
     }
-    inner = ["_line"]
+    inner = ["_line", "_blank", "_filled"]
     errors: list[str] = []
     for i, col in enumerate(outputs):
         inner.append(f"{q(col.source)} AS v{i}")
@@ -586,10 +738,6 @@ def _typed(ctx: Context, outputs: list[Column], provisional: set[str]) -> None:
     derived = _derived_id(set(typed))
     typed.setdefault("evaluation_id", "NULL::VARCHAR")
     outer = [f"{expr} AS {q(name)}" for name, expr in typed.items()]
-    # DuckDB's hash over the typed values (md5 of a JSON row costs ~5x more), seeded with
-    # the column names so a file with other columns never counts as unchanged.
-    names_digest = hashlib.md5("\x1f".join(sorted(typed)).encode()).hexdigest()
-    hashed = ", ".join([sql_str(names_digest), *(q(n) for n in sorted(typed))])
     # The list is built only for failing records: most rows never pay for it.
     failing = " OR ".join(
         [f"(v{i} IS NOT NULL AND t{i} IS NULL)" for i, c in enumerate(outputs) if c.kind != "text"]
@@ -600,19 +748,86 @@ def _typed(ctx: Context, outputs: list[Column], provisional: set[str]) -> None:
         f"CASE WHEN {failing} THEN list_filter([" + ", ".join(errors) + "], "
         "lambda e: e IS NOT NULL) ELSE [] END"
     )
-    ctx.sql(
-        f"CREATE OR REPLACE TEMP TABLE _sc_typed AS "
-        f"SELECT *, printf('%016x', hash({hashed})) AS _row_hash FROM ("
-        f"SELECT _line, coalesce(evaluation_id, {derived}) AS evaluation_id, "
-        f"* EXCLUDE (_line, evaluation_id, _errs), "
-        f"_errs FROM (SELECT _line, {', '.join(outer)}, {err_list} AS _errs "
-        f"FROM (SELECT {', '.join(inner)} FROM _sc_rows)))"
+    return (
+        f"SELECT *, {_hash_sql(list(typed))} AS _row_hash FROM ("
+        f"SELECT _line, _blank, _filled, coalesce(evaluation_id, {derived}) AS evaluation_id, "
+        f"* EXCLUDE (_line, _blank, _filled, evaluation_id, _errs), "
+        f"_errs FROM (SELECT _line, _blank, _filled, {', '.join(outer)}, {err_list} AS _errs "
+        f"FROM (SELECT {', '.join(inner)} FROM {relation})))"
     )
+
+
+def _type_stream(
+    ctx: Context,
+    outputs: list[Column],
+    provisional: set[str],
+    clean: Callable[[str], str],
+    batches: Iterator[str],
+    staged: bool,
+) -> None:
+    """``_sc_typed`` from the staged ``_sc_rows`` (if ``staged``) then every remaining
+    batch, each cleaned and typed in one statement: the file's text is never held whole."""
+    exists = False
+    if staged:
+        _typed(ctx, outputs, provisional)
+        ctx.sql("DROP TABLE _sc_rows")
+        exists = True
+    for relation in batches:
+        typed = _typed_sql(ctx, outputs, provisional, f"({clean(relation)})")
+        if exists:
+            ctx.sql(f"INSERT INTO _sc_typed BY NAME {typed}")
+        else:
+            ctx.sql(f"CREATE OR REPLACE TEMP TABLE _sc_typed AS {typed}")
+            exists = True
+
+
+def _settle_pending(ctx: Context, outputs: list[Column], types: Types) -> bool:
+    """Infer the columns empty in the sample over the whole typed file (staged as text)
+    and retype them in place; False when a value would not read (then a second pass)."""
+    if not types.pending:
+        return True
+    kinds = _infer(ctx, sorted(types.pending), "_sc_typed")[0]
+    changed = {n: k for n, k in kinds.items() if k != "text"}
+    if not changed:
+        return True
+    opts = {"answers": ctx.answers, "date_order": ctx.profile.date_order,
+            "timezone": ctx.profile.timezone}
+    parsed = {n: parse_sql(q(n), k, **opts) for n, k in changed.items()}
+    unread = " OR ".join(f"({q(n)} IS NOT NULL AND {p} IS NULL)" for n, p in parsed.items())
+    (bad,) = ctx.sql(f"SELECT count(*) FILTER (WHERE {unread}) FROM _sc_typed").fetchall()[0]
+    if bad:
+        return False
+    for name, kind in changed.items():
+        ctx.sql(
+            f"ALTER TABLE _sc_typed ALTER {q(name)} TYPE {DUCKDB_TYPES[kind]} "
+            f"USING {parsed[name]}"
+        )
+    _set_kinds(outputs, changed)
+    ctx.sql(f"UPDATE _sc_typed SET _row_hash = {_hash_sql(_typed_names(outputs))}")
+    return True
+
+
+def _sample_held(
+    ctx: Context, outputs: list[Column], types: Types, notes_from: int | None, sample_last: int
+) -> bool:
+    """The sampled kinds hold over the whole file: no notes row was in the sample, no value
+    fails a provisional column, no provisional date needs the profile's time zone, and the
+    columns empty in the sample type cleanly."""
+    if notes_from is not None and notes_from <= sample_last:
+        return False
+    if _failed_columns(ctx, types.provisional):
+        return False
+    kinds = {c.name: c.kind for c in outputs}
+    if ctx.profile.timezone is not None and any(
+        kinds[n] == "timestamp" for n in types.provisional
+    ):
+        return False
+    return _settle_pending(ctx, outputs, types)
 
 
 def _typed_rejects(ctx: Context) -> None:
     """Rejects of the typing pass: unreadable values, and duplicate ids (last line wins)."""
-    ctx.sql("DROP TABLE _sc_rows")
+    ctx.sql("DROP TABLE IF EXISTS _sc_rows")
     _reject_rows(
         ctx,
         "SELECT e.line, e.column, e.value, e.reason FROM "
@@ -703,6 +918,59 @@ def _collect_rejects(ctx: Context) -> None:
     ctx.report.rejects = [Reject(ctx.report.path, int(l), c, v, r) for l, c, v, r in rows]
 
 
+def _unbalanced(path: Path) -> ImportRefused:
+    return ImportRefused(
+        f"{path}: guillemets déséquilibrés, lignes impossibles à situer / "
+        "unbalanced quotes: records cannot be located in the file"
+    )
+
+
+def _stage_and_type(
+    ctx: Context,
+    source: Source,
+    lines: np.ndarray | None,
+    fmt: str,
+    sources: dict[str, str],
+    clean: Callable[[str], str],
+) -> tuple[list[Column], Types]:
+    """``_sc_typed`` for the whole file; returns the output columns and their types.
+
+    A file that fits in the first batches (and every long export, pivoted whole) is staged
+    whole, then typed. A bigger wide file is streamed: kinds from a sample, each further
+    batch cleaned and typed in one statement, the notes block settled at the end. If the
+    sample misled (a provisional kind failed, notes inside the sample...), the file is
+    inferred whole batch by batch and typed again, so the result never depends on the
+    batch size.
+    """
+    batches = source.batches(lines)
+    sample_rows = min(INFER_SAMPLE_ROWS, ctx.batch_rows) if fmt == "wide" else None
+    if _stage_rows(ctx, batches, clean, sample_rows):
+        _settle_layout(ctx, "_sc_rows")
+        if fmt == "long":
+            _pivot_long(ctx, sources)
+            names = [n for n in sources if not n.startswith("_")]
+            outputs = [Column(n, n) for n in names] + ctx.item_columns
+        else:
+            outputs = [Column(n, n) for n in sources if not n.startswith("_")]
+        types = _decide_types(ctx, outputs)
+        _typed(ctx, outputs, types.provisional)
+        _confirm_types(ctx, outputs, types)
+        return outputs, types
+    assert sample_rows is not None
+    outputs = [Column(n, n) for n in sources if not n.startswith("_")]
+    types, sample_last = _sample_kinds(ctx, outputs, sample_rows)
+    _type_stream(ctx, outputs, types.provisional, clean, batches, staged=True)
+    notes_from = _settle_layout(ctx, "_sc_typed")
+    if _sample_held(ctx, outputs, types, notes_from, sample_last):
+        return outputs, types
+    to_infer = _fixed_kinds(ctx, outputs)[1]
+    _set_kinds(outputs, _infer_stream(ctx, to_infer, clean, source.batches(lines), notes_from))
+    types.provisional, types.pending = set(), set()
+    _type_stream(ctx, outputs, set(), clean, source.batches(lines), staged=False)
+    _settle_layout(ctx, "_sc_typed")
+    return outputs, types
+
+
 def import_one(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -711,6 +979,7 @@ def import_one(
     imported_at: datetime,
     progress: Callable[[int], None] | None,
     temp_files: list[Path],
+    batch_rows: int = BATCH_ROWS,
 ) -> FileReport:
     """Import one file inside the caller's transaction (see module docstring)."""
     report = FileReport(
@@ -718,7 +987,7 @@ def import_one(
         format="", encoding="", delimiter="",
     )
     ctx = Context(con, path, profile or Profile(name="?"), report, DEFAULT_ANSWERS, imported_at,
-                  temp_files=temp_files)
+                  temp_files=temp_files, batch_rows=batch_rows)
     ctx.sql(
         "CREATE OR REPLACE TEMP TABLE _sc_rejects (line BIGINT, \"column\" VARCHAR, "
         "value VARCHAR, reason VARCHAR)"
@@ -733,16 +1002,20 @@ def import_one(
     ctx.answers = ctx.profile.answers or DEFAULT_ANSWERS
     fmt, sources = _plan(ctx, source.header, source.width, fmt)
     report.format = fmt
-    _build_rows(ctx, source, sources)
-    if fmt == "long":
-        _pivot_long(ctx, sources)
-        names = [n for n in sources if not n.startswith("_")]
-        outputs = [Column(n, n) for n in names] + ctx.item_columns
-    else:
-        outputs = [Column(n, n) for n in sources if not n.startswith("_")]
-    types = _decide_types(ctx, outputs)
-    _typed(ctx, outputs, types.provisional)
-    _confirm_types(ctx, outputs, types)
+    clean = _cleaning(ctx, sources, source.header_line)
+    try:
+        outputs, types = _stage_and_type(ctx, source, None, fmt, sources, clean)
+    except _LinesDisagree:
+        if source.relines is None:
+            raise _unbalanced(path) from None
+        starts, blanks = source.relines()
+        ctx.file_blank_lines = [int(x) for x in blanks]
+        ctx.sql("DELETE FROM _sc_rejects")
+        ctx.item_columns = []
+        try:
+            outputs, types = _stage_and_type(ctx, source, starts, fmt, sources, clean)
+        except _LinesDisagree:
+            raise _unbalanced(path) from None
     _add_columns(ctx, outputs, types)
     _typed_rejects(ctx)
     (import_id,) = con.execute(
@@ -761,6 +1034,6 @@ def import_one(
     if previous is None or report.changed:
         _write(ctx, outputs, import_id)
         report.import_id = import_id
-    for table in ("_sc_typed", "_sc_status", "_sc_rejects", "_sc_lines"):
+    for table in ("_sc_typed", "_sc_status", "_sc_rejects", "_sc_xlsx"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
