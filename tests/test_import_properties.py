@@ -203,3 +203,37 @@ def test_record_lines_match_csv_module_for_any_chunking(rows, chunk, newline, bl
     assert result.record_lines.tolist() == starts.tolist()
     assert result.blank_lines.tolist() == blanks.tolist()
     assert result.max_fields == widest
+
+
+NA_TEXT = st.one_of(
+    st.text(alphabet=st.sampled_from(list("nNsSaA/.-ñÑśŠſǋǆ ,oObjetcplé\u00a0\u202fxz1")), max_size=16),
+    st.sampled_from(["N/A", " n/a ", "Sans Objet", "SANS\u00a0OBJET", "non applicable", "NC",
+                     "-", "ñ/a", "Ña", "so", "S.O.", "n.a.", "Not Applicable", "s o", "nope"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(NA_TEXT, min_size=1, max_size=60))
+def test_na_clearing_equals_the_token_definition(values: list[str]) -> None:
+    """The cheap first tests of the N/A clearing never change its answer: a value is NULL
+    exactly when it is empty or its token (lower case, no accents, no spaces) is an N/A
+    token, for trimmed values up to 22 characters (reference written here with DuckDB
+    primitives)."""
+    from scorecard.importing._cast import DEFAULT_ANSWERS, na_null_sql
+
+    values = [v.strip(" \t\r\n\u00a0\u202f") for v in values]
+
+    na = ", ".join("'" + t.replace("'", "''") + "'" for t in DEFAULT_ANSWERS.tokens("not_applicable"))
+    token = (
+        "regexp_replace(replace(replace(lower(strip_accents(v)), 'œ', 'oe'), 'æ', 'ae'), "
+        "'[\\s\\x{00a0}\\x{202f}]+', '', 'g')"
+    )
+    reference = (
+        f"CASE WHEN v = '' THEN NULL WHEN length(v) > 22 THEN v "
+        f"WHEN {token} IN ({na}) THEN NULL ELSE v END"
+    )
+    rows = duckdb.connect().execute(
+        f"SELECT v, {na_null_sql('v')}, {reference} FROM (SELECT unnest($vals) AS v)",
+        {"vals": values},
+    ).fetchall()
+    assert [(v, got) for v, got, _ in rows] == [(v, want) for v, _, want in rows]

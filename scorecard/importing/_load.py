@@ -106,13 +106,20 @@ class Context:
 # --- 1. source ---------------------------------------------------------------------------
 
 
+#: Longest record DuckDB accepts, and its read buffer: left alone, DuckDB sizes the buffer
+#: from the line size (1 GiB for 64 MiB lines), which alone broke a 2 GiB memory limit.
+MAX_LINE_BYTES = 64 << 20
+CSV_BUFFER_BYTES = 2 * MAX_LINE_BYTES
+
+
 def _read_csv_sql(path: Path, delimiter: str, width: int, parallel: bool) -> str:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     return (
         f"read_csv({sql_str(str(path))}, auto_detect=false, header=false, "
         f"delim={sql_str(delimiter)}, quote='\"', escape='\"', comment='', "
         f"null_padding=true, strict_mode=false, parallel={str(parallel).lower()}, "
-        f"max_line_size=67108864, encoding='utf-8', columns={columns})"
+        f"max_line_size={MAX_LINE_BYTES}, buffer_size={CSV_BUFFER_BYTES}, encoding='utf-8', "
+        f"columns={columns})"
     )
 
 
