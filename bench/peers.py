@@ -14,8 +14,8 @@ loops over evaluations.
 Semantics follow DuckDB where rules.md says so (``/`` always divides as decimals and gives
 ±inf on a zero divisor, ``%`` keeps the sign of the dividend, ``round`` and casts to integer
 round half away from zero, ``least``/``greatest`` skip NULLs, NaN sorts above every number).
-Known gap, by nature of the library: pandas' nullable Float64 turns ``0/0`` (NaN) into NA,
-so such a value is ``na`` in the pandas peer where DuckDB and Polars clamp NaN to 1.
+A score that is not a finite number (``0/0``, ``x/0``) is ``na`` (docs/scoring.md), in the
+engine and in both peers.
 
 Public API::
 
@@ -789,10 +789,10 @@ def polars_rule_value(tr: PolarsTranslator, rule: Rule, na: str) -> pl.Expr:
     """v in [0, 1] or NULL (scoring.md §1) for one rule."""
     value = tr.translate(rule.value_sql)
     v = _pl_bool(value).cast(pl.Float64) if rule.kind == "check" else value.expr.cast(pl.Float64)
+    if rule.kind == "score":  # NaN and ±inf are na; finite values are clamped to [0, 1]
+        v = pl.when(v.is_finite()).then(v.clip(0.0, 1.0)).otherwise(None)
     if na == "fail":
         v = v.fill_null(0.0)
-    if rule.kind == "score":  # clamp; DuckDB orders NaN above 1, so NaN clamps to 1 as well
-        v = pl.when(v.is_nan() | (v > 1.0)).then(1.0).when(v < 0.0).then(0.0).otherwise(v)
     if rule.when_sql is None:
         return v
     return pl.when(_pl_bool(tr.translate(rule.when_sql))).then(v).otherwise(None)
@@ -949,10 +949,11 @@ def pandas_rule_value(tr: PandasTranslator, rule: Rule, na: str) -> np.ndarray:
     """v in [0, 1], NaN for ``na`` (scoring.md §1), for one rule over every evaluation."""
     value = tr.translate(rule.value_sql)
     v = (tr._bool(value) if rule.kind == "check" else tr.series(value)).astype("Float64")
+    if rule.kind == "score":  # NaN and ±inf are na; finite values are clamped to [0, 1]
+        finite = np.isfinite(v.to_numpy(dtype=np.float64, na_value=np.nan))
+        v = v.where(pd.Series(finite, index=v.index), pd.NA).clip(lower=0.0, upper=1.0)
     if na == "fail":
         v = v.fillna(0.0)
-    if rule.kind == "score":
-        v = v.clip(lower=0.0, upper=1.0)
     if rule.when_sql is not None:
         v = v.where(tr._bool(tr.translate(rule.when_sql)).fillna(False), pd.NA)
     return v.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -174,6 +174,43 @@ def test_score_rules_clamp_and_use_pass_mark(tmp_path: Path) -> None:
     assert (comp["n_outcomes"], comp["n_passed"], comp["n_evaluations"]) == (4, 2, 4)
 
 
+@pytest.mark.parametrize("na", ["exclude", "fail"])
+def test_a_score_that_is_not_a_finite_number_is_not_applicable(tmp_path: Path, na: str) -> None:
+    """0/0 (NaN) and 5/0 (+inf) cannot be clamped: the outcome is na (docs/scoring.md), so
+    under na: fail it is a failure, never a pass."""
+    cols = {"target": "DOUBLE", "took": "DOUBLE", "ok": "BOOLEAN"}
+    rules = {
+        "r.yaml": """
+        rules:
+          - {id: speed, competency: CP4, criterion: 1, score: target / took, pass_mark: 0.8}
+          - {id: ok, competency: CP4, criterion: 2, check: ok}
+    """
+    }
+    rows = [
+        {"target": 0.0, "took": 0.0, "ok": True},  # NaN
+        {"target": 5.0, "took": 0.0, "ok": True},  # +inf
+        {"target": -5.0, "took": 0.0, "ok": True},  # -inf
+        {"target": 3.0, "took": 4.0, "ok": True},  # 0.75, a fail
+    ]
+    con = make_db(tmp_path / "d.duckdb", cols, rows)
+    settings = f'name: p\nversion: "1"\nscoring: {{na: {na}}}\n'
+    score(con, load_ruleset(write_ruleset(tmp_path / "rs", settings, rules), known_columns=cols))
+    e = scores(con)
+    if na == "exclude":  # only the check counts: 1/1
+        assert [e[k]["score"] for k in ("e1", "e2", "e3")] == pytest.approx([100.0] * 3)
+        assert [(e[k]["n_pass"], e[k]["n_fail"], e[k]["n_na"]) for k in ("e1", "e2", "e3")] == [(1, 0, 1)] * 3
+    else:  # the speed rule is v = 0, a fail: 1/2
+        assert [e[k]["score"] for k in ("e1", "e2", "e3")] == pytest.approx([50.0] * 3)
+        assert [(e[k]["n_pass"], e[k]["n_fail"], e[k]["n_na"]) for k in ("e1", "e2", "e3")] == [(1, 1, 0)] * 3
+    assert e["e4"]["score"] == pytest.approx(100 * (0.75 + 1) / 2)
+    (speed,) = [
+        r
+        for r in fetch_table(con, "rule_outcomes", Filters()).to_dict("records")
+        if r["rule_id"] == "speed" and r["evaluation_id"] == "e1"
+    ]
+    assert speed["outcome"] == ("na" if na == "exclude" else "fail")
+
+
 def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     """Wilson (1927) score interval, written out independently of the engine's SQL."""
     p = k / n

@@ -106,16 +106,17 @@ def cast_failure_sql(ruleset: Ruleset, stored: dict[str, str]) -> str | None:
 
 
 def value_sql(rule: Rule, na: str) -> str:
-    """The rule's value v in [0, 1], or NULL for ``na`` (scoring.md §1)."""
+    """The rule's value v in [0, 1], or NULL for ``na`` (scoring.md §1).
+
+    A score that is not a finite number (``0 / 0`` is NaN, ``x / 0`` is ±inf in DuckDB) is
+    ``na``: there is nothing to clamp, and clamping NaN to 1 would pass an evaluation whose
+    measure could not be computed (docs/scoring.md).
+    """
     raw = f"CAST(({rule.value_sql}) AS DOUBLE)"
+    if rule.kind == "score":
+        raw = f"CASE WHEN isfinite({raw}) THEN least(greatest({raw}, 0.0), 1.0) END"
     if na == "fail":
         raw = f"coalesce({raw}, 0.0)"
-    if rule.kind == "score":
-        raw = (
-            f"least(greatest({raw}, 0.0), 1.0)"
-            if na == "fail"
-            else (f"CASE WHEN {raw} < 0 THEN 0.0 WHEN {raw} > 1 THEN 1.0 ELSE {raw} END")
-        )
     if rule.when_sql is None:
         return raw
     return f"CASE WHEN {rule.when_sql} THEN {raw} END"
