@@ -169,15 +169,17 @@ class _RecordCounter:
         arr = np.frombuffer(data, dtype=np.uint8)
         if arr.size == 0:
             return
-        quotes = np.flatnonzero(arr == _QUOTE)
+        # Quotes seen up to each byte: one cumulative sum replaces searches over positions
+        # (a file quoting every field has a quote every few bytes).
+        quotes_upto = np.cumsum(arr == _QUOTE, dtype=np.int64)
         newlines = np.flatnonzero(arr == _NL)
         start_parity = int(self.in_quotes)
-        inside = (np.searchsorted(quotes, newlines) + start_parity) & 1
+        inside = (quotes_upto[newlines] + start_parity) & 1
         if inside.any():
             self.quoted_newlines = True
         ends = newlines[inside == 0]
         end_lines = self.lines_before + 1 + np.flatnonzero(inside == 0)
-        per_record = self._delimiters_per_record(arr, quotes, ends, start_parity)
+        per_record = self._delimiters_per_record(arr, quotes_upto, ends, start_parity)
         if ends.size:
             starts = np.empty(ends.size, dtype=np.int64)
             starts[0] = 0
@@ -202,32 +204,21 @@ class _RecordCounter:
         else:
             self.rec_filled = self.rec_filled or bool((arr != _CR).any())
             self.rec_fields += int(per_record[-1])
-        self.in_quotes = bool((start_parity + quotes.size) & 1)
+        self.in_quotes = bool((start_parity + int(quotes_upto[-1])) & 1)
         self.lines_before += newlines.size
 
     def _delimiters_per_record(
-        self, arr: np.ndarray, quotes: np.ndarray, ends: np.ndarray, parity: int
+        self, arr: np.ndarray, quotes_upto: np.ndarray, ends: np.ndarray, parity: int
     ) -> np.ndarray:
         """Delimiters outside quotes in each record of the chunk (last: the open record).
 
-        All delimiters per record, minus those inside quoted spans (opening quote to the
-        next quote): searches over quotes and record ends only, never one per delimiter.
+        A delimiter is inside a quoted field when an odd number of quotes came before it
+        (doubled quotes count twice, as for newlines).
         """
         delims = np.flatnonzero(arr == self.delim)
-        before_end = np.searchsorted(delims, ends)
-        per_record = np.diff(before_end, prepend=0, append=delims.size)
-        openers = np.flatnonzero(((np.arange(quotes.size) + parity) & 1) == 0)
-        starts = quotes[openers]
-        closes = np.append(quotes, arr.size)[openers + 1]
-        if parity:  # the chunk starts inside a quoted field: a span from its first byte
-            starts = np.insert(starts, 0, 0)
-            closes = np.insert(closes, 0, quotes[0] if quotes.size else arr.size)
-        if starts.size:
-            inside = np.searchsorted(delims, closes) - np.searchsorted(delims, starts)
-            per_record = per_record - np.bincount(
-                np.searchsorted(ends, starts), weights=inside, minlength=ends.size + 1
-            ).astype(np.int64)
-        return per_record
+        outside = delims[((quotes_upto[delims] + parity) & 1) == 0]
+        before_end = np.searchsorted(outside, ends)
+        return np.diff(before_end, prepend=0, append=outside.size)
 
     def finish(self) -> tuple[np.ndarray, np.ndarray, int]:
         if self.rec_filled:
