@@ -22,7 +22,7 @@ import duckdb
 
 from scorecard.errors import UserError
 from scorecard.scoring import rule_outcomes_sql, stored_ruleset
-from scorecard.scoring._compile import lit
+from scorecard.store import quote_text as lit
 from scorecard.store import transaction
 
 #: Evaluation ids whose dispute was accepted with the evaluation excluded from the figures.

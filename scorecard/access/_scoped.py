@@ -38,9 +38,8 @@ from scorecard.access._scope import Scope
 from scorecard.errors import ScopeError
 from scorecard.reports import mastery_sql, wilson_sql
 from scorecard.rules import Ruleset
-from scorecard.scoring import _compile as compiled
-from scorecard.scoring import stored_ruleset
-from scorecard.store import evaluation_columns
+from scorecard.scoring import rule_values_sql, stored_ruleset
+from scorecard.store import quote_ident, quote_text
 
 #: A median over fewer colleagues would let an agent work out a colleague's score.
 MIN_PEERS = 3
@@ -429,15 +428,13 @@ def evaluation_lines(con: duckdb.DuckDBPyConnection, scope: Scope, rid: int, eva
 
 def _lines_sql(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, where: str) -> str:
     """SELECT of (position, rule facts, outcome, value, comment) for the evaluations in ``where``."""
-    stored = evaluation_columns(con)
-    comments = compiled.comment_columns(ruleset, stored)
-    extra = tuple(sorted({cc for ccs in comments.values() for cc in ccs}))
-    values = compiled.values_sql(ruleset, compiled.source_sql(ruleset, stored, where, with_comments=True), extra)
-    value_columns = ", ".join(compiled.vcol(i) for i in range(len(ruleset.rules)))
-    pairs = ", ".join(f"({i}, {compiled.lit(cc)})" for i, rule in enumerate(ruleset.rules) for cc in comments[rule.id])
+    rv = rule_values_sql(con, ruleset, where)
+    values, value_columns = rv.sql, ", ".join(rv.value_columns)
+    extra = sorted({cc for ccs in rv.comments.values() for cc in ccs})
+    pairs = ", ".join(f"({i}, {quote_text(cc)})" for i, ccs in rv.comments.items() for cc in ccs)
     notes = (
         f"""notes AS (SELECT m.position, string_agg(n.txt, ' / ' ORDER BY m.col) AS comment
-                      FROM (FROM vals UNPIVOT (txt FOR col IN ({", ".join(compiled.q(x) for x in extra)}))) n
+                      FROM (FROM vals UNPIVOT (txt FOR col IN ({", ".join(quote_ident(x) for x in extra)}))) n
                       JOIN (VALUES {pairs}) m(position, col) USING (col)
                       WHERE n.txt <> '' GROUP BY m.position)"""
         if pairs else "notes AS (SELECT NULL::INTEGER AS position, NULL::VARCHAR AS comment WHERE false)"

@@ -19,8 +19,9 @@ import pandas as pd
 
 from scorecard.errors import UserError
 from scorecard.reports._safety import neutralise_sql
-from scorecard.scoring._compile import lit, q
 from scorecard.store import first_row
+from scorecard.store import quote_ident as q
+from scorecard.store import quote_text as lit
 
 EXCEL_MAX_ROWS = 1_048_575
 _TEMP = "_scorecard_export"

@@ -14,8 +14,8 @@ import duckdb
 
 from scorecard.errors import UserError
 from scorecard.scoring import resolve_ruleset_id, rule_outcomes_sql, stored_ruleset
-from scorecard.scoring._compile import lit
 from scorecard.store import first_row
+from scorecard.store import quote_text as lit
 
 Z95 = 1.959964
 
@@ -213,8 +213,10 @@ def rejects(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list]:
 
 def imports(con: duckdb.DuckDBPyConnection, f: Filters) -> tuple[str, list]:
     return (
-        "SELECT file, sha256, rows, new, replaced, unchanged, rejected, skipped, profile, imported_at, "
-        "size_bytes, format, encoding, delimiter FROM imports ORDER BY imported_at, import_id",
+        (
+            "SELECT file, sha256, rows, new, replaced, unchanged, rejected, skipped, profile, imported_at, "
+            "size_bytes, format, encoding, delimiter FROM imports ORDER BY imported_at, import_id"
+        ),
         [],
     )
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 from scorecard.rules import Rule, Ruleset
 from scorecard.store import CANONICAL_COLUMNS
+from scorecard.store import quote_ident as q
+from scorecard.store import quote_text as lit
 
 #: Evaluation metadata carried from the record to every result row.
 META_COLUMNS: tuple[str, ...] = (
@@ -36,16 +38,6 @@ META_COLUMNS: tuple[str, ...] = (
     "is_calibration",
     "is_expert",
 )
-
-
-def q(name: str) -> str:
-    """Quote an identifier for DuckDB."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    """Quote a text literal for DuckDB."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def num(value: float) -> str:

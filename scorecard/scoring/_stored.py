@@ -9,6 +9,7 @@ for the dashboard and exports never needs the YAML folder.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 
 import duckdb
@@ -149,12 +150,41 @@ def _declared(settings: RulesetSettings) -> dict[str, str]:
     return {k: DUCKDB_TYPES[t] for k, t in settings.columns.items()}
 
 
+@dataclass(frozen=True)
+class RuleValues:
+    """One row per evaluation with the value of every rule (scoring.md §1), as SQL.
+
+    ``sql`` has the evaluation metadata, one column per rule (``value_columns[i]`` for the
+    i-th rule: a DOUBLE in [0, 1], NULL for ``na``) and the evaluator's comment columns;
+    ``comments`` maps each rule's position to the comment columns of the items it reads.
+    """
+
+    sql: str
+    value_columns: tuple[str, ...]
+    comments: dict[int, tuple[str, ...]]
+
+
+def rule_values_sql(
+    con: duckdb.DuckDBPyConnection, ruleset: Ruleset, where_sql: str | None = None
+) -> RuleValues:
+    """The values of every rule for the evaluations matching ``where_sql`` (a filter over
+    evaluation columns built by the caller with parameters): what a page needs to explain a
+    score line by line without the long per-rule union of :func:`rule_outcomes_sql`."""
+    stored = evaluation_columns(con)
+    comments = c.comment_columns(ruleset, stored)
+    extra = tuple(sorted({cc for ccs in comments.values() for cc in ccs}))
+    return RuleValues(
+        sql=c.values_sql(ruleset, c.source_sql(ruleset, stored, where_sql, with_comments=True), extra),
+        value_columns=tuple(c.vcol(i) for i in range(len(ruleset.rules))),
+        comments={i: tuple(comments[r.id]) for i, r in enumerate(ruleset.rules)},
+    )
+
+
 def rule_outcomes_sql(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, where_sql: str | None = None) -> str:
     """SELECT of the ``rule_outcomes`` columns (cli.md) plus label and comment, for the
     evaluations matching ``where_sql`` (a filter over evaluation columns built by the caller
     with ``?`` parameters)."""
-    stored = evaluation_columns(con)
-    comments = c.comment_columns(ruleset, stored)
-    extra = tuple(sorted({cc for ccs in comments.values() for cc in ccs}))
-    values = c.values_sql(ruleset, c.source_sql(ruleset, stored, where_sql, with_comments=True), extra)
-    return c.outcomes_sql(ruleset, values, comments)
+    values = rule_values_sql(con, ruleset, where_sql)
+    return c.outcomes_sql(
+        ruleset, values.sql, {r.id: list(values.comments[i]) for i, r in enumerate(ruleset.rules)}
+    )

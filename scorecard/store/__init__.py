@@ -13,6 +13,8 @@ from scorecard.store._schema import (
     ensure_schema,
     evaluation_columns,
     observation_columns,
+    quote_ident,
+    quote_text,
 )
 
 __all__ = [
@@ -24,5 +26,7 @@ __all__ = [
     "first_row",
     "observation_columns",
     "open_db",
+    "quote_ident",
+    "quote_text",
     "transaction",
 ]

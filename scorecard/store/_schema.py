@@ -89,6 +89,16 @@ _DDL = [
 ]
 
 
+def quote_ident(name: str) -> str:
+    """Quote an identifier for DuckDB (column names come from files and profiles)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_text(value: str) -> str:
+    """Quote a text literal for DuckDB, for SQL assembled from checked or internal values."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables. Idempotent; cheap enough to run on every read-write open."""
     for ddl in _DDL:
