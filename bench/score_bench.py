@@ -289,21 +289,24 @@ def phase_variants(spec: dict[str, Any]) -> dict[str, Any]:
     values = c.values_sql(ruleset, c.source_sql(ruleset, evaluation_columns(con)))
     rules = list(enumerate(ruleset.rules))
 
-    def lean_sums(vals: str) -> str:
-        """c.sums_sql's results with cheaper terms: no CASE, no coalesce over booleans."""
+    def previous_sums(vals: str) -> str:
+        """c.sums_sql as it was before 2026-11-28: coalesce() and CASE per rule term, INTEGER
+        counts (points mode, as the default ruleset): the baseline of the cheaper terms."""
         def terms(idx: list[tuple[int, Any]], weight: Callable[[Any], float], fmt: str) -> str:
             return " + ".join(fmt.format(v=c.vcol(i), w=c.num(weight(r))) for i, r in idx) or "0.0"
         full = lambda r: r.weight * r.competency_weight
         own = lambda r: r.weight
         crit = [(i, r) for i, r in rules if r.critical]
-        fatal = " OR ".join(f"({c.vcol(i)} < {c.num(r.pass_mark)}) IS TRUE" for i, r in rules if r.fatal) or "false"
+        fatal = " OR ".join(f"coalesce({c.vcol(i)} < {c.num(r.pass_mark)}, false)" for i, r in rules if r.fatal) or "false"
         meta = ", ".join(c.q(m) for m in c.META_COLUMNS)
         return (
             f"SELECT {meta}, ({terms(rules, full, 'coalesce({v}, 0.0) * {w}')}) AS raw_num, "
-            f"({terms(rules, full, '({v} IS NOT NULL)::DOUBLE * {w}')}) AS raw_den, "
+            f"({terms(rules, full, 'CASE WHEN ({v} IS NOT NULL) THEN {w} ELSE 0.0 END')}) AS raw_den, "
             f"({terms(crit, own, 'coalesce({v}, 0.0) * {w}')}) AS critical_num, "
-            f"({terms(crit, own, '({v} IS NOT NULL)::DOUBLE * {w}')}) AS critical_den, ({fatal}) AS fatal_failed, "
-            + "(" + " + ".join(f"(({c.vcol(i)} >= {c.num(r.pass_mark)}) IS TRUE)::INTEGER" for i, r in rules) + ") AS n_pass, "
+            f"({terms(crit, own, 'CASE WHEN ({v} IS NOT NULL) THEN {w} ELSE 0.0 END')}) AS critical_den, "
+            f"({fatal}) AS fatal_failed, "
+            + "(" + " + ".join(f"coalesce({c.vcol(i)} >= {c.num(r.pass_mark)}, false)::INTEGER" for i, r in rules)
+            + ") AS n_pass, "
             + "(" + " + ".join(f"({c.vcol(i)} IS NOT NULL)::INTEGER" for i, _ in rules) + f") AS n_scored FROM ({vals}) AS vals"
         )
 
@@ -318,8 +321,7 @@ def phase_variants(spec: dict[str, Any]) -> dict[str, Any]:
         "E0 evaluation scores, as compiled": (evaluation(c.sums_sql(ruleset, values)), None),
         "E1 same, DuckDB in_clause optimizer off": (evaluation(c.sums_sql(ruleset, values)), "in_clause"),
         "E2 IN lists written as OR chains": (evaluation(c.sums_sql(ruleset, in_as_or(values))), None),
-        "E3 leaner sum terms (no CASE/coalesce on bools)": (evaluation(lean_sums(values)), None),
-        "E4 E2 + E3": (evaluation(lean_sums(in_as_or(values))), None),
+        "E3 previous sum terms (coalesce/CASE, INTEGER counts)": (evaluation(previous_sums(values)), None),
         "M0 the metadata columns alone (no rules)": (
             (f"SELECT {', '.join(c.q(m) for m in c.META_COLUMNS if m != 'period')}, "
              "strftime(interaction_at, '%Y-%m') AS period FROM evaluations"), None),
@@ -339,11 +341,11 @@ def phase_variants(spec: dict[str, Any]) -> dict[str, Any]:
     con.execute("RESET disabled_optimizers")
     (differ,) = con.execute(
         f"SELECT count(*) FROM ({cases['E0 evaluation scores, as compiled'][0]}) a "
-        f"FULL JOIN ({cases['E4 E2 + E3'][0]}) b USING (evaluation_id) "
+        f"FULL JOIN ({cases['E3 previous sum terms (coalesce/CASE, INTEGER counts)'][0]}) b USING (evaluation_id) "
         "WHERE a.score IS DISTINCT FROM b.score OR a.n_pass IS DISTINCT FROM b.n_pass "
         "OR a.fatal_failed IS DISTINCT FROM b.fatal_failed OR a.critical_score IS DISTINCT FROM b.critical_score"
     ).fetchone()  # type: ignore[misc]
-    return {"best": best, "e4_rows_differing_from_e0": differ}
+    return {"best": best, "e3_rows_differing_from_e0": differ}
 
 
 def _peer_phase(spec: dict[str, Any], library: str) -> dict[str, Any]:
@@ -632,7 +634,7 @@ def bench_rows(rows: int, args: argparse.Namespace) -> list[str]:
         out.append(f"    {'':<50}{'wall':>8}{'CPU':>10}")
         for label, (wall, used) in res["variants"]["best"].items():
             out.append(f"    {label:<50}{wall:6.2f} s{used:8.2f} s")
-        out.append(f"    E4 rows whose results differ from E0: {res['variants']['e4_rows_differing_from_e0']}")
+        out.append(f"    E3 rows whose results differ from E0: {res['variants']['e3_rows_differing_from_e0']}")
     return out
 
 
