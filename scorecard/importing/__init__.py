@@ -36,7 +36,7 @@ from scorecard.importing._cast import (
     kind_of,
     parse_sql,
 )
-from scorecard.importing._load import BATCH_ROWS, XLSX_SUFFIXES, import_one
+from scorecard.importing._load import INFER_SAMPLE_ROWS, XLSX_SUFFIXES, import_one
 from scorecard.importing._profiles import (
     Profile,
     ProfileError,
@@ -130,15 +130,16 @@ def import_files(
     format: str = "auto",  # noqa: A002 (the CLI option's name)
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    batch_rows: int = BATCH_ROWS,
+    stage_rows: int = INFER_SAMPLE_ROWS,
 ) -> ImportReport:
     """Import exports into ``evaluations`` in ONE transaction (all files, or nothing).
 
     Raises :class:`~scorecard.errors.ImportRefused` (database unchanged) for an unknown
     profile, an unreadable file, missing required columns, or ``strict`` with rejects.
-    ``progress(done, total)`` is called with bytes read over all files. ``batch_rows``
-    records of a text export are read and cleaned at a time (memory stays flat; the result
-    does not depend on it).
+    ``progress(done, total)`` is called with bytes read over all files. A file is typed
+    from a sample of its first ``stage_rows`` records (at most 10,000), then streamed
+    through DuckDB in one pass; the result does not depend on ``stage_rows`` (a smaller
+    one only exercises the streamed path on small files).
     """
     files = [Path(p) for p in paths]
     if format not in _FORMATS:
@@ -164,7 +165,7 @@ def import_files(
                 start = done
                 report.files.append(
                     import_one(con, path, chosen, format, imported_at, advance, temp_files,
-                               batch_rows)
+                               stage_rows)
                 )
                 advance(start + path.stat().st_size - done)
             if strict and report.rejects:

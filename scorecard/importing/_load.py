@@ -20,7 +20,7 @@ Set-based, in DuckDB, one file at a time inside the caller's transaction:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from scorecard.errors import ImportRefused
 from scorecard.importing._cast import (
@@ -59,8 +58,6 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 REPORT_REJECTS_LIMIT = 10_000
 #: Rows the type inference reads first; the typing pass confirms what they suggest.
 INFER_SAMPLE_ROWS = 10_000
-#: Records read, cleaned and staged at a time: bounds the memory a big file needs.
-BATCH_ROWS = 200_000
 _ROLE_COLUMNS = {"item": "_item", "answer": "_answer", "comment": "_comment",
                  "not_applicable": "_na"}
 _CANONICAL_KINDS = {name: kind_of(typ) for name, typ in CANONICAL_COLUMNS.items()}
@@ -97,7 +94,7 @@ class Context:
     file_blank_lines: list[int] = field(default_factory=list)  # empty lines DuckDB skips
     temp_files: list[Path] = field(default_factory=list)
     unique_ids: bool = False  # no evaluation_id twice among the valid records of the file
-    batch_rows: int = BATCH_ROWS
+    stage_rows: int = INFER_SAMPLE_ROWS
 
     def sql(self, query: str, params: object = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(query, params) if params is not None else self.con.execute(query)
@@ -143,61 +140,22 @@ def _unreadable(path: Path, exc: Exception) -> ImportRefused:
     )
 
 
-def _csv_batches(
-    con: duckdb.DuckDBPyConnection, path: Path, read: str, lines: np.ndarray, batch_rows: int
-) -> Iterator[duckdb.DuckDBPyRelation]:
-    """Each batch of records as a relation ``(c0, c1, ..., _line)`` (see :func:`_on_batch`).
-
-    DuckDB's streaming result (a cursor: the import's own connection stays free for the
-    inserts) hands over ``batch_rows`` records at a time, in file order, so memory stays
-    flat whatever the file's size. Record k gets the k-th line of the byte scan; a count
-    that disagrees raises :class:`_LinesDisagree`. (``con.register`` is not used: with
-    duckdb 2.0.1 it kept every registered batch alive, ~0.15 GB each.)
-    """
-    cursor = con.cursor()
-    try:
-        try:
-            reader = iter(cursor.sql(f"SELECT * FROM {read}").to_arrow_reader(batch_rows))
-        except duckdb.Error as exc:
-            raise _unreadable(path, exc) from exc
-        offset = 0
-        while True:
-            try:
-                batch = next(reader)
-            except StopIteration:
-                break
-            except (duckdb.Error, pa.ArrowException) as exc:
-                raise _unreadable(path, exc) from exc
-            end = offset + batch.num_rows
-            if end > lines.size:
-                raise _LinesDisagree
-            table = pa.Table.from_batches([batch]).append_column(
-                "_line", pa.array(lines[offset:end].astype(np.int64))
-            )
-            offset = end
-            yield con.from_arrow(table)
-        if offset != lines.size:
-            raise _LinesDisagree
-    finally:
-        cursor.close()
-
-
-def _on_batch(batch: duckdb.DuckDBPyRelation, query: str) -> duckdb.DuckDBPyRelation:
-    """Run ``query``, in which the batch is named ``_sc_batch``, on the import's connection."""
-    return batch.query("_sc_batch", query)
+def _load_lines(con: duckdb.DuckDBPyConnection, lines: np.ndarray) -> None:
+    _frame_table(con, "_sc_lines", pd.DataFrame({"line": lines.astype(np.int64)}))
 
 
 @dataclass
 class Source:
-    """Where the records come from: relations ``(_line, c0, c1, ...)``, batch after batch.
+    """Where the records come from: ``relation(lines)`` is SQL of ``(_present, _line, c0,
+    c1, ...)``, read by DuckDB as it goes (never held whole).
 
-    ``relines`` gives exact lines the slow way when the numpy line count and DuckDB's
-    record count disagree (then ``batches`` is called again with them).
+    ``_present`` is NULL on a row POSITIONAL JOIN padded, i.e. when the numpy line count
+    and DuckDB's record count disagree; ``relines`` then gives exact lines the slow way.
     """
 
     header: list[str]
     width: int
-    batches: Callable[[np.ndarray | None], Iterator[duckdb.DuckDBPyRelation]]
+    relation: Callable[[np.ndarray | None], str]
     header_line: int = 0
     relines: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
 
@@ -217,9 +175,12 @@ def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
     )
     ctx.file_blank_lines = [int(x) for x in result.blank_lines]
 
-    def batches(lines: np.ndarray | None) -> Iterator[duckdb.DuckDBPyRelation]:
-        chosen = result.record_lines if lines is None else lines
-        return _csv_batches(ctx.con, ctx.path, read, chosen, ctx.batch_rows)
+    def relation(lines: np.ndarray | None) -> str:
+        _load_lines(ctx.con, result.record_lines if lines is None else lines)
+        return (
+            f"(SELECT s._present, l.line AS _line, s.* EXCLUDE (_present) FROM "
+            f"(SELECT true AS _present, * FROM {read}) s POSITIONAL JOIN _sc_lines l)"
+        )
 
     def relines() -> tuple[np.ndarray, np.ndarray]:
         return record_lines_slow(result.utf8_path, result.delimiter)
@@ -227,7 +188,7 @@ def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
     return Source(
         header=result.header,
         width=result.max_fields,
-        batches=batches,
+        relation=relation,
         header_line=int(result.record_lines[0]),
         relines=relines,
     )
@@ -248,7 +209,7 @@ def _source_xlsx(ctx: Context) -> Source:
     frame = frame.astype({f"c{i}": "string" for i in range(width)})
     _frame_table(ctx.con, "_sc_xlsx", frame)
     ctx.file_blank_lines = sheet.blank_lines
-    return Source(sheet.header, width, lambda _lines: iter([ctx.con.table("_sc_xlsx")]))
+    return Source(sheet.header, width, lambda _lines: "(SELECT true AS _present, * FROM _sc_xlsx)")
 
 
 # --- 2. mapping and cleaning -------------------------------------------------------------
@@ -310,9 +271,9 @@ def _cleaned(ctx: Context, source: str, name: str) -> str:
 
 
 def _cleaning(ctx: Context, sources: dict[str, str], header_line: int) -> Callable[[str], str]:
-    """The cleaning SELECT over one batch: cleaned text per target column, ``_line``,
-    ``_blank`` (every cell empty) and ``_filled`` (every required column given), header
-    left out. Trim, N/A clearing and value maps run once per cell, in one projection."""
+    """The cleaning SELECT over a source relation: cleaned text per target column,
+    ``_present``, ``_line``, ``_blank`` (every cell empty) and ``_filled`` (every required
+    column given), header left out. Trim, N/A clearing and value maps run once per cell."""
     trimmed = ", ".join(f"{trim_sql(src)} AS {src}" for src in dict.fromkeys(sources.values()))
     select = ", ".join(
         f"{_cleaned(ctx, src, name)} AS {q(name)}" for name, src in sources.items()
@@ -323,30 +284,43 @@ def _cleaning(ctx: Context, sources: dict[str, str], header_line: int) -> Callab
     def over(relation: str) -> str:
         return (
             f"SELECT *, ({all_null}) AS _blank, ({filled}) AS _filled FROM "
-            f"(SELECT _line, {select} FROM (SELECT _line, {trimmed} FROM {relation} "
-            f"WHERE _line <> {header_line}))"
+            f"(SELECT _present, _line, {select} FROM (SELECT _present, _line, {trimmed} "
+            f"FROM {relation} WHERE _line IS DISTINCT FROM {header_line}))"
         )
 
     return over
 
 
-def _stage_rows(
-    ctx: Context, batches: Iterator[duckdb.DuckDBPyRelation], clean: Callable[[str], str], sample_rows: int | None
-) -> bool:
-    """``_sc_rows``: the cleaned records of the first batches, until ``sample_rows``
-    non-blank ones are in (``None``: the whole file). True when the file ended."""
-    staged = False
-    for batch in batches:
-        if staged:
-            _on_batch(batch, f"INSERT INTO _sc_rows {clean('_sc_batch')}")
-        else:
-            _on_batch(batch, f"CREATE OR REPLACE TEMP TABLE _sc_rows AS {clean('_sc_batch')}")
-            staged = True
-        if sample_rows is not None:
-            (rows,) = ctx.sql("SELECT count(*) FROM _sc_rows WHERE NOT _blank").fetchall()[0]
-            if rows >= sample_rows:
-                return False
-    return True
+def _check_lines(ctx: Context, table: str) -> None:
+    """Raise :class:`_LinesDisagree` when a row of ``table`` lacks its line or its record."""
+    (mismatch,) = ctx.sql(
+        f"SELECT count(*) FILTER (WHERE _present IS NULL OR _line IS NULL) FROM {table}"
+    ).fetchall()[0]
+    if mismatch:
+        raise _LinesDisagree
+
+
+def _stage_rows(ctx: Context, relation: str, clean: Callable[[str], str],
+                sample_rows: int | None) -> bool:
+    """``_sc_rows``: the cleaned first records of the file, until ``sample_rows`` non-blank
+    ones are in (``None``: the whole file). True when the whole file is staged."""
+    limit = None if sample_rows is None else sample_rows + 1
+    while True:
+        head = relation if limit is None else f"(SELECT * FROM {relation} LIMIT {limit})"
+        try:
+            ctx.sql(f"CREATE OR REPLACE TEMP TABLE _sc_rows AS {clean(head)}")
+        except duckdb.Error as exc:
+            raise _unreadable(ctx.path, exc) from exc
+        staged, filled = ctx.sql(
+            "SELECT count(*), count(*) FILTER (WHERE NOT _blank) FROM _sc_rows"
+        ).fetchall()[0]
+        if limit is None or staged < limit - 1:  # the header is one of the records read
+            _check_lines(ctx, "_sc_rows")
+            return True
+        assert sample_rows is not None
+        if filled >= sample_rows:
+            return False
+        limit *= 4
 
 
 def _settle_layout(ctx: Context, table: str) -> int | None:
@@ -430,7 +404,7 @@ def _pivot_long(ctx: Context, sources: dict[str, str]) -> None:
         "row_number() OVER (w ORDER BY _line DESC) AS _n FROM _sc_long "
         "WINDOW w AS (PARTITION BY _ekey, _key)) WHERE _n > 1",
     )
-    parts = ["min(_line) AS _line", "false AS _blank", "true AS _filled"]
+    parts = ["true AS _present", "min(_line) AS _line", "false AS _blank", "true AS _filled"]
     parts += [f"arg_min({q(c)}, _line) AS {q(c)}" for c in evaluation_cols]
     for key in dict.fromkeys(keys.values()):
         cond = f"FILTER (WHERE _key = {sql_str(key)})"
@@ -590,14 +564,12 @@ _KINDS_IN_ORDER = ("boolean", "integer", "number", "timestamp")
 
 
 def _infer_stream(
-    ctx: Context,
-    names: list[str],
-    clean: Callable[[str], str],
-    batches: Iterator[duckdb.DuckDBPyRelation],
+    ctx: Context, names: list[str], clean: Callable[[str], str], relation: str,
     notes_from: int | None,
 ) -> dict[str, str]:
-    """Whole-file inference batch by batch (same answer as :func:`_infer` over the whole
-    file: the first kind every value reads as), notes block and blank rows left out."""
+    """Whole-file inference in one pass over the source (same answer as :func:`_infer`
+    over the whole file: the first kind every value reads as), notes and blank rows left
+    out."""
     if not names:
         return {}
     exprs = ", ".join(
@@ -607,10 +579,9 @@ def _infer_stream(
     )
     cut = f"AND _line < {notes_from}" if notes_from is not None else ""
     width = 1 + len(_KINDS_IN_ORDER)
-    totals = [0] * (width * len(names))
-    for batch in batches:
-        row = _on_batch(batch, f"SELECT {exprs} FROM ({clean('_sc_batch')}) WHERE NOT _blank {cut}")
-        totals = [a + (b or 0) for a, b in zip(totals, row.fetchall()[0], strict=True)]
+    totals = ctx.sql(
+        f"SELECT {exprs} FROM ({clean(relation)}) WHERE NOT _blank {cut}"
+    ).fetchall()[0]
     kinds: dict[str, str] = {}
     for i, name in enumerate(names):
         present, *read = totals[i * width:(i + 1) * width]
@@ -698,7 +669,7 @@ def _typed_sql(
     ctx: Context, outputs: list[Column], provisional: set[str], relation: str
 ) -> str:
     """SELECT of typed values, the row hash, and the list of failures per record of the
-    cleaned ``relation`` (``_line``, ``_blank`` and ``_filled`` carried along).
+    cleaned ``relation`` (``_present``, ``_line``, ``_blank`` and ``_filled`` carried along).
 
     A ``provisional`` column (kind inferred on a sample) is parsed as the inference parses,
     so a value the whole-file inference would refuse shows up as a failure.
@@ -708,7 +679,7 @@ def _typed_sql(
         "date_order": ctx.profile.date_order,
         "timezone": ctx.profile.timezone,
     }
-    inner = ["_line", "_blank", "_filled"]
+    inner = ["_present", "_line", "_blank", "_filled"]
     errors: list[str] = []
     for i, col in enumerate(outputs):
         inner.append(f"{q(col.source)} AS v{i}")
@@ -759,35 +730,28 @@ def _typed_sql(
     )
     return (
         f"SELECT *, {_hash_sql(list(typed))} AS _row_hash FROM ("
-        f"SELECT _line, _blank, _filled, coalesce(evaluation_id, {derived}) AS evaluation_id, "
-        f"* EXCLUDE (_line, _blank, _filled, evaluation_id, _errs), "
-        f"_errs FROM (SELECT _line, _blank, _filled, {', '.join(outer)}, {err_list} AS _errs "
+        f"SELECT _present, _line, _blank, _filled, "
+        f"coalesce(evaluation_id, {derived}) AS evaluation_id, "
+        f"* EXCLUDE (_present, _line, _blank, _filled, evaluation_id, _errs), _errs FROM "
+        f"(SELECT _present, _line, _blank, _filled, {', '.join(outer)}, {err_list} AS _errs "
         f"FROM (SELECT {', '.join(inner)} FROM {relation})))"
     )
 
 
 def _type_stream(
-    ctx: Context,
-    outputs: list[Column],
-    provisional: set[str],
-    clean: Callable[[str], str],
-    batches: Iterator[duckdb.DuckDBPyRelation],
-    staged: bool,
+    ctx: Context, outputs: list[Column], provisional: set[str], clean: Callable[[str], str],
+    relation: str,
 ) -> None:
-    """``_sc_typed`` from the staged ``_sc_rows`` (if ``staged``) then every remaining
-    batch, each cleaned and typed in one statement: the file's text is never held whole."""
-    exists = False
-    if staged:
-        _typed(ctx, outputs, provisional)
-        ctx.sql("DROP TABLE _sc_rows")
-        exists = True
-    typed = _typed_sql(ctx, outputs, provisional, f"({clean('_sc_batch')})")
-    for batch in batches:
-        if exists:
-            _on_batch(batch, f"INSERT INTO _sc_typed BY NAME {typed}")
-        else:
-            _on_batch(batch, f"CREATE OR REPLACE TEMP TABLE _sc_typed AS {typed}")
-            exists = True
+    """``_sc_typed`` straight from the source, cleaned and typed in one statement: DuckDB
+    reads the file as it goes, so its text is never held whole (the staged sample is
+    dropped and read again with the rest)."""
+    ctx.sql("DROP TABLE IF EXISTS _sc_rows")
+    typed = _typed_sql(ctx, outputs, provisional, f"({clean(relation)})")
+    try:
+        ctx.sql(f"CREATE OR REPLACE TEMP TABLE _sc_typed AS {typed}")
+    except duckdb.Error as exc:
+        raise _unreadable(ctx.path, exc) from exc
+    _check_lines(ctx, "_sc_typed")
 
 
 def _settle_pending(ctx: Context, outputs: list[Column], types: Types) -> bool:
@@ -944,16 +908,16 @@ def _stage_and_type(
 ) -> tuple[list[Column], Types]:
     """``_sc_typed`` for the whole file; returns the output columns and their types.
 
-    A file that fits in the first batches (and every long export, pivoted whole) is staged
-    whole, then typed. A bigger wide file is streamed: kinds from a sample, each further
-    batch cleaned and typed in one statement, the notes block settled at the end. If the
+    A file that fits in the staged sample (and every long export, pivoted whole) is staged
+    whole, then typed. A bigger wide file is streamed: kinds from the sample, then the
+    file cleaned and typed in one statement, the notes block settled at the end. If the
     sample misled (a provisional kind failed, notes inside the sample...), the file is
-    inferred whole batch by batch and typed again, so the result never depends on the
-    batch size.
+    inferred whole in one pass and typed again, so the result never depends on the
+    sample's size.
     """
-    batches = source.batches(lines)
-    sample_rows = min(INFER_SAMPLE_ROWS, ctx.batch_rows) if fmt == "wide" else None
-    if _stage_rows(ctx, batches, clean, sample_rows):
+    relation = source.relation(lines)
+    sample_rows = min(INFER_SAMPLE_ROWS, ctx.stage_rows) if fmt == "wide" else None
+    if _stage_rows(ctx, relation, clean, sample_rows):
         _settle_layout(ctx, "_sc_rows")
         if fmt == "long":
             _pivot_long(ctx, sources)
@@ -968,14 +932,14 @@ def _stage_and_type(
     assert sample_rows is not None
     outputs = [Column(n, n) for n in sources if not n.startswith("_")]
     types, sample_last = _sample_kinds(ctx, outputs, sample_rows)
-    _type_stream(ctx, outputs, types.provisional, clean, batches, staged=True)
+    _type_stream(ctx, outputs, types.provisional, clean, relation)
     notes_from = _settle_layout(ctx, "_sc_typed")
     if _sample_held(ctx, outputs, types, notes_from, sample_last):
         return outputs, types
     to_infer = _fixed_kinds(ctx, outputs)[1]
-    _set_kinds(outputs, _infer_stream(ctx, to_infer, clean, source.batches(lines), notes_from))
+    _set_kinds(outputs, _infer_stream(ctx, to_infer, clean, relation, notes_from))
     types.provisional, types.pending = set(), set()
-    _type_stream(ctx, outputs, set(), clean, source.batches(lines), staged=False)
+    _type_stream(ctx, outputs, set(), clean, relation)
     _settle_layout(ctx, "_sc_typed")
     return outputs, types
 
@@ -988,7 +952,7 @@ def import_one(
     imported_at: datetime,
     progress: Callable[[int], None] | None,
     temp_files: list[Path],
-    batch_rows: int = BATCH_ROWS,
+    stage_rows: int = INFER_SAMPLE_ROWS,
 ) -> FileReport:
     """Import one file inside the caller's transaction (see module docstring)."""
     report = FileReport(
@@ -996,7 +960,7 @@ def import_one(
         format="", encoding="", delimiter="",
     )
     ctx = Context(con, path, profile or Profile(name="?"), report, DEFAULT_ANSWERS, imported_at,
-                  temp_files=temp_files, batch_rows=batch_rows)
+                  temp_files=temp_files, stage_rows=stage_rows)
     ctx.sql(
         "CREATE OR REPLACE TEMP TABLE _sc_rejects (line BIGINT, \"column\" VARCHAR, "
         "value VARCHAR, reason VARCHAR)"
@@ -1043,6 +1007,6 @@ def import_one(
     if previous is None or report.changed:
         _write(ctx, outputs, import_id)
         report.import_id = import_id
-    for table in ("_sc_typed", "_sc_status", "_sc_rejects", "_sc_xlsx"):
+    for table in ("_sc_typed", "_sc_status", "_sc_rejects", "_sc_xlsx", "_sc_lines"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
