@@ -10,9 +10,14 @@ hh:mm:ss durations, oui/non/N/A, comments with € ’ œ « ») - then times, i
 - french: ``import_files`` of the French file into a fresh database file.
 
 Each is run ``--runs`` times (median printed) in a child process so peak memory
-(``ru_maxrss``) is per import. Targets (issue): French <= 2.5x raw, canonical <= 1.5x raw.
+(``ru_maxrss``) is per import; a child whose resident memory passes ``--rss-guard-gb``
+stops itself (the machine is shared). Targets (issue): French <= 2.5x raw, canonical <=
+1.5x raw, peak memory < 4 GB whatever the file's size.
 
     python bench/import_bench.py --rows 1000000 --runs 3
+    python bench/import_bench.py --file bench/out/evaluations_10000000_s42_e56a88c1.csv --runs 1
+
+``--file`` times an existing canonical export (raw load and import only).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -168,8 +174,25 @@ def write_exports(rows: int, folder: Path) -> tuple[Path, Path]:
 # --- child processes: one measurement each -------------------------------------------------
 
 
+def _guard(limit_gb: float) -> None:
+    """Stop this process (exit 3) if its resident memory passes ``limit_gb``."""
+
+    def watch() -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while True:
+            with open("/proc/self/statm") as fh:
+                rss = int(fh.read().split()[1]) * page
+            if rss > limit_gb * 1e9:
+                print(json.dumps({"guard": rss / 1e9}), flush=True)
+                os._exit(3)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _child(kind: str, csv_path: str, db_path: str) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    _guard(float(os.environ.get("IMPORT_BENCH_RSS_GUARD_GB", "8")))
     start = time.perf_counter()
     if kind == "raw":
         con = duckdb.connect(db_path)
@@ -190,15 +213,33 @@ def _child(kind: str, csv_path: str, db_path: str) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
 
 
-def _measure(kind: str, csv_path: Path, folder: Path) -> dict[str, float]:
+def _measure(kind: str, csv_path: Path, folder: Path, guard_gb: float) -> dict[str, float]:
     db = folder / f"{kind}.duckdb"
     for leftover in (db, Path(str(db) + ".wal")):
         leftover.unlink(missing_ok=True)
+    env = dict(os.environ, IMPORT_BENCH_RSS_GUARD_GB=str(guard_gb))
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(csv_path), str(db)],
-        check=True, capture_output=True, text=True,
+        capture_output=True, text=True, env=env, check=False,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    last = json.loads(out.stdout.strip().splitlines()[-1]) if out.stdout.strip() else {}
+    if out.returncode != 0:
+        raise SystemExit(f"{kind}: child failed ({out.returncode}) {last} {out.stderr[-2000:]}")
+    return last
+
+
+def _report(results: dict[str, list[dict[str, float]]]) -> dict[str, float]:
+    """Print medians, ratios to the same-run raw load and peak memory; return medians."""
+    med = {k: statistics.median(r["seconds"] for r in v) for k, v in results.items()}
+    peak = {k: max(r["peak_mb"] for r in v) for k, v in results.items()}
+    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cpus; python {platform.python_version()}, duckdb "
+          f"{duckdb.__version__}, numpy {np.__version__}")
+    for kind, measured in results.items():
+        runs = ", ".join(f"{r['seconds']:.2f}" for r in measured)
+        print(f"{kind:10s} median {med[kind]:6.2f} s  ({runs})  x{med[kind] / med['raw']:.2f} raw"
+              f"  peak {peak[kind]:.0f} MB")
+    return med
 
 
 def main() -> None:
@@ -207,12 +248,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--child", nargs=3, metavar=("KIND", "CSV", "DB"))
     parser.add_argument("--generate", metavar="FOLDER")
+    parser.add_argument("--file", metavar="CSV", help="time this canonical export instead")
+    parser.add_argument("--rss-guard-gb", type=float, default=8.0)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return
     if args.generate:
         write_exports(args.rows, Path(args.generate))
+        return
+    if args.file:
+        with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+            given: dict[str, list[dict[str, float]]] = {"raw": [], "canonical": []}
+            for _ in range(args.runs):
+                for kind, measured in given.items():
+                    measured.append(_measure(kind, Path(args.file), Path(tmp), args.rss_guard_gb))
+        _report(given)
         return
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         folder = Path(tmp)
@@ -228,18 +279,9 @@ def main() -> None:
               f"french {french.stat().st_size / 1e6:.0f} MB")
         results: dict[str, list[dict[str, float]]] = {"raw": [], "canonical": [], "french": []}
         for _ in range(args.runs):
-            results["raw"].append(_measure("raw", canonical, folder))
-            results["canonical"].append(_measure("canonical", canonical, folder))
-            results["french"].append(_measure("french", french, folder))
-    med = {k: statistics.median(r["seconds"] for r in v) for k, v in results.items()}
-    peak = {k: max(r["peak_mb"] for r in v) for k, v in results.items()}
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cpus; python {platform.python_version()}, duckdb "
-          f"{duckdb.__version__}, numpy {np.__version__}")
-    for kind in ("raw", "canonical", "french"):
-        runs = ", ".join(f"{r['seconds']:.2f}" for r in results[kind])
-        print(f"{kind:10s} median {med[kind]:6.2f} s  ({runs})  x{med[kind] / med['raw']:.2f} raw"
-              f"  peak {peak[kind]:.0f} MB")
+            for kind, path in (("raw", canonical), ("canonical", canonical), ("french", french)):
+                results[kind].append(_measure(kind, path, folder, args.rss_guard_gb))
+    med = _report(results)
     print(f"targets: french <= 2.5x raw: {'OK' if med['french'] <= 2.5 * med['raw'] else 'MISSED'};"
           f" canonical <= 1.5x raw: "
           f"{'OK' if med['canonical'] <= 1.5 * med['raw'] else 'MISSED'}")

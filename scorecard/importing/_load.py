@@ -20,7 +20,8 @@ Set-based, in DuckDB, one file at a time inside the caller's transaction:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from scorecard.errors import ImportRefused
 from scorecard.importing._cast import (
@@ -140,24 +142,77 @@ def _unreadable(path: Path, exc: Exception) -> ImportRefused:
     )
 
 
-def _load_lines(con: duckdb.DuckDBPyConnection, lines: np.ndarray) -> None:
-    _frame_table(con, "_sc_lines", pd.DataFrame({"line": lines.astype(np.int64)}))
+class _LineStream:
+    """The records DuckDB reads, as an Arrow stream with the line each one starts on.
+
+    DuckDB parses the CSV (a cursor, so the import's connection stays free) and hands over
+    its rows in file order, batch by batch; row k gets the k-th line of the byte scan. The
+    statement reading the stream runs on every core, which a POSITIONAL JOIN with the line
+    table did not allow. Memory stays flat whatever the file's size.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read: str,
+                 lines: np.ndarray) -> None:
+        self.con, self.path, self.read, self.lines = con, path, read, lines
+        self.offset = 0
+        self.overflow = False
+        self.finished = False  # DuckDB read every record
+
+    def _batches(self, cursor: duckdb.DuckDBPyConnection,
+                 reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in reader:
+                end = self.offset + batch.num_rows
+                if end > self.lines.size:
+                    self.overflow = True
+                    return
+                yield pa.RecordBatch.from_arrays(
+                    [pa.array(np.ones(batch.num_rows, dtype=bool)),
+                     pa.array(self.lines[self.offset:end].astype(np.int64)), *batch.columns],
+                    names=["_present", "_line", *batch.schema.names],
+                )
+                self.offset = end
+            self.finished = True
+        finally:
+            cursor.close()
+
+    def reader(self) -> pa.RecordBatchReader:
+        cursor = self.con.cursor()
+        try:
+            source = cursor.sql(f"SELECT * FROM {self.read}").to_arrow_reader(_STREAM_ROWS)
+        except duckdb.Error as exc:
+            cursor.close()
+            raise _unreadable(self.path, exc) from exc
+        schema = pa.schema([pa.field("_present", pa.bool_()), pa.field("_line", pa.int64()),
+                            *source.schema])
+        return pa.RecordBatchReader.from_batches(schema, self._batches(cursor, source))
+
+
+#: Records per Arrow batch of :class:`_LineStream`.
+_STREAM_ROWS = 100_000
 
 
 @dataclass
 class Source:
-    """Where the records come from: ``relation(lines)`` is SQL of ``(_present, _line, c0,
-    c1, ...)``, read by DuckDB as it goes (never held whole).
+    """Where the records come from. ``run(lines, query, fetch)`` runs ``query`` in which
+    ``_sc_source`` is the relation ``(_present, _line, c0, c1, ...)`` of every record, read
+    as the statement goes (never held whole), and returns its rows when ``fetch``.
 
-    ``_present`` is NULL on a row POSITIONAL JOIN padded, i.e. when the numpy line count
-    and DuckDB's record count disagree; ``relines`` then gives exact lines the slow way.
+    When a query read every record and their number differs from the scan's lines,
+    :class:`_LinesDisagree` is raised; ``relines`` then gives exact lines the slow way.
     """
 
     header: list[str]
     width: int
-    relation: Callable[[np.ndarray | None], str]
+    run: Callable[[np.ndarray | None, str, bool], list[tuple[object, ...]]]
     header_line: int = 0
     relines: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+
+
+def _run_on(relation: duckdb.DuckDBPyRelation, query: str,
+            fetch: bool) -> list[tuple[object, ...]]:
+    result = relation.query("_sc_source", query)
+    return result.fetchall() if fetch else []
 
 
 def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
@@ -175,12 +230,18 @@ def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
     )
     ctx.file_blank_lines = [int(x) for x in result.blank_lines]
 
-    def relation(lines: np.ndarray | None) -> str:
-        _load_lines(ctx.con, result.record_lines if lines is None else lines)
-        return (
-            f"(SELECT s._present, l.line AS _line, s.* EXCLUDE (_present) FROM "
-            f"(SELECT true AS _present, * FROM {read}) s POSITIONAL JOIN _sc_lines l)"
-        )
+    def run(lines: np.ndarray | None, query: str, fetch: bool) -> list[tuple[object, ...]]:
+        stream = _LineStream(ctx.con, ctx.path, read,
+                             result.record_lines if lines is None else lines)
+        try:
+            rows = _run_on(ctx.con.from_arrow(stream.reader()), query, fetch)
+        except duckdb.Error as exc:
+            if stream.overflow:
+                raise _LinesDisagree from exc
+            raise _unreadable(ctx.path, exc) from exc
+        if stream.overflow or (stream.finished and stream.offset != stream.lines.size):
+            raise _LinesDisagree
+        return rows
 
     def relines() -> tuple[np.ndarray, np.ndarray]:
         return record_lines_slow(result.utf8_path, result.delimiter)
@@ -188,7 +249,7 @@ def _source_csv(ctx: Context, progress: Callable[[int], None] | None) -> Source:
     return Source(
         header=result.header,
         width=result.max_fields,
-        relation=relation,
+        run=run,
         header_line=int(result.record_lines[0]),
         relines=relines,
     )
@@ -209,7 +270,11 @@ def _source_xlsx(ctx: Context) -> Source:
     frame = frame.astype({f"c{i}": "string" for i in range(width)})
     _frame_table(ctx.con, "_sc_xlsx", frame)
     ctx.file_blank_lines = sheet.blank_lines
-    return Source(sheet.header, width, lambda _lines: "(SELECT true AS _present, * FROM _sc_xlsx)")
+    sheet_rows = "(SELECT true AS _present, * FROM _sc_xlsx)"
+    return Source(
+        sheet.header, width,
+        lambda _lines, query, fetch: _run_on(ctx.con.sql(sheet_rows), query, fetch),
+    )
 
 
 # --- 2. mapping and cleaning -------------------------------------------------------------
@@ -291,36 +356,40 @@ def _cleaning(ctx: Context, sources: dict[str, str], header_line: int) -> Callab
     return over
 
 
-def _check_lines(ctx: Context, table: str) -> None:
-    """Raise :class:`_LinesDisagree` when a row of ``table`` lacks its line or its record."""
-    (mismatch,) = ctx.sql(
-        f"SELECT count(*) FILTER (WHERE _present IS NULL OR _line IS NULL) FROM {table}"
-    ).fetchall()[0]
-    if mismatch:
-        raise _LinesDisagree
+Run = Callable[[str, bool], list[tuple[object, ...]]]
 
 
-def _stage_rows(ctx: Context, relation: str, clean: Callable[[str], str],
+def _stage_rows(ctx: Context, run: Run, clean: Callable[[str], str],
                 sample_rows: int | None) -> bool:
     """``_sc_rows``: the cleaned first records of the file, until ``sample_rows`` non-blank
     ones are in (``None``: the whole file). True when the whole file is staged."""
     limit = None if sample_rows is None else sample_rows + 1
     while True:
-        head = relation if limit is None else f"(SELECT * FROM {relation} LIMIT {limit})"
-        try:
-            ctx.sql(f"CREATE OR REPLACE TEMP TABLE _sc_rows AS {clean(head)}")
-        except duckdb.Error as exc:
-            raise _unreadable(ctx.path, exc) from exc
+        head = "_sc_source" if limit is None else f"(SELECT * FROM _sc_source LIMIT {limit})"
+        run(f"CREATE OR REPLACE TEMP TABLE _sc_rows AS {clean(head)}", False)
         staged, filled = ctx.sql(
             "SELECT count(*), count(*) FILTER (WHERE NOT _blank) FROM _sc_rows"
         ).fetchall()[0]
         if limit is None or staged < limit - 1:  # the header is one of the records read
-            _check_lines(ctx, "_sc_rows")
             return True
         assert sample_rows is not None
         if filled >= sample_rows:
             return False
         limit *= 4
+
+
+@contextmanager
+def _any_order(ctx: Context) -> Iterator[None]:
+    """Let DuckDB write a staging table in any row order (every row carries its line): with
+    order kept and a memory limit, DuckDB writes wide rows on one core only."""
+    (locked,) = ctx.sql("SELECT current_setting('lock_configuration')").fetchall()[0]
+    if not locked:
+        ctx.sql("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        if not locked:
+            ctx.sql("RESET preserve_insertion_order")
 
 
 def _settle_layout(ctx: Context, table: str) -> int | None:
@@ -564,7 +633,7 @@ _KINDS_IN_ORDER = ("boolean", "integer", "number", "timestamp")
 
 
 def _infer_stream(
-    ctx: Context, names: list[str], clean: Callable[[str], str], relation: str,
+    ctx: Context, names: list[str], clean: Callable[[str], str], run: Run,
     notes_from: int | None,
 ) -> dict[str, str]:
     """Whole-file inference in one pass over the source (same answer as :func:`_infer`
@@ -579,9 +648,9 @@ def _infer_stream(
     )
     cut = f"AND _line < {notes_from}" if notes_from is not None else ""
     width = 1 + len(_KINDS_IN_ORDER)
-    totals = ctx.sql(
-        f"SELECT {exprs} FROM ({clean(relation)}) WHERE NOT _blank {cut}"
-    ).fetchall()[0]
+    with _any_order(ctx):
+        (totals,) = run(f"SELECT {exprs} FROM ({clean('_sc_source')}) WHERE NOT _blank {cut}",
+                        True)
     kinds: dict[str, str] = {}
     for i, name in enumerate(names):
         present, *read = totals[i * width:(i + 1) * width]
@@ -740,18 +809,15 @@ def _typed_sql(
 
 def _type_stream(
     ctx: Context, outputs: list[Column], provisional: set[str], clean: Callable[[str], str],
-    relation: str,
+    run: Run,
 ) -> None:
     """``_sc_typed`` straight from the source, cleaned and typed in one statement: DuckDB
     reads the file as it goes, so its text is never held whole (the staged sample is
     dropped and read again with the rest)."""
     ctx.sql("DROP TABLE IF EXISTS _sc_rows")
-    typed = _typed_sql(ctx, outputs, provisional, f"({clean(relation)})")
-    try:
-        ctx.sql(f"CREATE OR REPLACE TEMP TABLE _sc_typed AS {typed}")
-    except duckdb.Error as exc:
-        raise _unreadable(ctx.path, exc) from exc
-    _check_lines(ctx, "_sc_typed")
+    typed = _typed_sql(ctx, outputs, provisional, f"({clean('_sc_source')})")
+    with _any_order(ctx):
+        run(f"CREATE OR REPLACE TEMP TABLE _sc_typed AS {typed}", False)
 
 
 def _settle_pending(ctx: Context, outputs: list[Column], types: Types) -> bool:
@@ -915,9 +981,12 @@ def _stage_and_type(
     inferred whole in one pass and typed again, so the result never depends on the
     sample's size.
     """
-    relation = source.relation(lines)
+
+    def run(query: str, fetch: bool) -> list[tuple[object, ...]]:
+        return source.run(lines, query, fetch)
+
     sample_rows = min(INFER_SAMPLE_ROWS, ctx.stage_rows) if fmt == "wide" else None
-    if _stage_rows(ctx, relation, clean, sample_rows):
+    if _stage_rows(ctx, run, clean, sample_rows):
         _settle_layout(ctx, "_sc_rows")
         if fmt == "long":
             _pivot_long(ctx, sources)
@@ -932,14 +1001,14 @@ def _stage_and_type(
     assert sample_rows is not None
     outputs = [Column(n, n) for n in sources if not n.startswith("_")]
     types, sample_last = _sample_kinds(ctx, outputs, sample_rows)
-    _type_stream(ctx, outputs, types.provisional, clean, relation)
+    _type_stream(ctx, outputs, types.provisional, clean, run)
     notes_from = _settle_layout(ctx, "_sc_typed")
     if _sample_held(ctx, outputs, types, notes_from, sample_last):
         return outputs, types
     to_infer = _fixed_kinds(ctx, outputs)[1]
-    _set_kinds(outputs, _infer_stream(ctx, to_infer, clean, relation, notes_from))
+    _set_kinds(outputs, _infer_stream(ctx, to_infer, clean, run, notes_from))
     types.provisional, types.pending = set(), set()
-    _type_stream(ctx, outputs, set(), clean, relation)
+    _type_stream(ctx, outputs, set(), clean, run)
     _settle_layout(ctx, "_sc_typed")
     return outputs, types
 
@@ -1007,6 +1076,6 @@ def import_one(
     if previous is None or report.changed:
         _write(ctx, outputs, import_id)
         report.import_id = import_id
-    for table in ("_sc_typed", "_sc_status", "_sc_rejects", "_sc_xlsx", "_sc_lines"):
+    for table in ("_sc_typed", "_sc_status", "_sc_rejects", "_sc_xlsx"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
