@@ -930,10 +930,11 @@ def _write(ctx: Context, outputs: list[Column], import_id: int) -> None:
     else:
         chosen = "_line IN (SELECT _line FROM _sc_status WHERE _status <> 'unchanged')"
     if rep.new or rep.replaced:
-        ctx.sql(
-            f"INSERT INTO evaluations ({cols}, _import_id, _row_hash) SELECT {cols}, "
-            f"{import_id}, _row_hash FROM _sc_typed WHERE {chosen}"
-        )
+        with _any_order(ctx):  # rows carry no order worth a single-core write
+            ctx.sql(
+                f"INSERT INTO evaluations ({cols}, _import_id, _row_hash) SELECT {cols}, "
+                f"{import_id}, _row_hash FROM _sc_typed WHERE {chosen}"
+            )
     ctx.sql(
         "INSERT INTO rejects SELECT ?, ?, line, \"column\", value, reason, ? FROM _sc_rejects "
         "ORDER BY line",
