@@ -2,19 +2,22 @@
 
 Set-based, in DuckDB, one file at a time inside the caller's transaction:
 
-1. the source: every record as VARCHAR with the physical line it starts on (read_csv
-   POSITIONAL JOIN the numpy line numbers of :mod:`._scan`, or the XLSX rows).
-2. ``_sc_rows``: headers mapped by the profile, cells trimmed, blank / N/A -> NULL, coded
-   values mapped (téléphone -> phone). Blank rows and a trailing notes block are set aside.
-3. Long exports are pivoted to one record per evaluation (conditional aggregation).
+1. the source: every record as VARCHAR with the physical line it starts on (DuckDB's CSV
+   parse as an Arrow stream tagged with the numpy line numbers of :mod:`._scan`, or the
+   XLSX rows); read as each statement goes, never held whole.
+2. cleaning (:func:`_cleaning`): headers mapped by the profile, cells trimmed, blank / N/A ->
+   NULL, coded values mapped (téléphone -> phone), blank rows and required columns flagged.
+   The first 10,000 records are staged in ``_sc_rows`` (a smaller file: all of it).
+3. Long exports (always staged whole) are pivoted to one record per evaluation.
 4. Observation types: stored type, else declared, else inferred (data.md: over the whole
-   file; read on the first rows, confirmed by the typing pass, a column a later value
-   fails is re-inferred over the whole file); new columns are added with
-   ``ALTER TABLE ADD COLUMN`` once the types are final.
+   file; read on the staged sample, confirmed by the typing pass; see
+   :func:`_stage_and_type` for what happens when the sample misled); new columns are added
+   with ``ALTER TABLE ADD COLUMN`` once the types are final.
 5. ``_sc_typed``: typed values plus, per record, the list of what failed (line, column,
-   value, reason). A record with a failure goes to ``rejects``; the rest, deduplicated by
-   evaluation_id (last line wins), is compared to the stored rows by ``_row_hash``:
-   new / replaced (delete + insert) / unchanged (left alone).
+   value, reason), straight from the source for a streamed file. Blank rows and a trailing
+   notes block are then set aside. A record with a failure goes to ``rejects``; the rest,
+   deduplicated by evaluation_id (last line wins), is compared to the stored rows by
+   ``_row_hash``: new / replaced (delete + insert) / unchanged (left alone).
 """
 
 from __future__ import annotations
