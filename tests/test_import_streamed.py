@@ -138,3 +138,23 @@ def test_notes_block_inside_the_sample_does_not_decide_a_type(tmp_path: Path) ->
     assert dict(cols)["score"] == "BIGINT"
     score = [c for c, _ in cols if c != "_import_id"].index("score")
     assert sorted(r[score] for r in records) == list(range(50))
+
+
+def test_import_leaves_the_connection_settings_as_they_were(tmp_path: Path) -> None:
+    """The import lowers DuckDB's memory limit to 2 GiB and lets staging tables be written in
+    any order; afterwards the connection's own settings are back (and a lower limit chosen
+    by the caller is never raised)."""
+    src = export(tmp_path / "export.csv", late_text=False)
+    con = open_db(tmp_path / "db.duckdb")
+    settings = (
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    )
+    before = con.execute(settings).fetchall()
+    import_files(con, [src], stage_rows=500)
+    assert con.execute(settings).fetchall() == before
+    con.execute("SET memory_limit = '1GB'")
+    lowered = con.execute(settings).fetchall()
+    import_files(con, [src], stage_rows=500)
+    assert con.execute(settings).fetchall() == lowered
+    (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit.endswith("MiB") and float(limit.split()[0]) < 1024

@@ -100,7 +100,12 @@ def _bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         if lower:
-            con.execute(f"SET memory_limit = '{previous}'")
+            # DuckDB shows the limit rounded ('18.8 GiB'): the default comes back exactly
+            # through RESET, a limit the caller set through its shown value.
+            con.execute("RESET memory_limit")
+            (now,) = con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
+            if now != previous:
+                con.execute(f"SET memory_limit = '{previous}'")
 
 
 def _headers(path: Path) -> list[str]:

@@ -385,14 +385,18 @@ def _stage_rows(ctx: Context, run: Run, clean: Callable[[str], str],
 def _any_order(ctx: Context) -> Iterator[None]:
     """Let DuckDB write a staging table in any row order (every row carries its line): with
     order kept and a memory limit, DuckDB writes wide rows on one core only."""
-    (locked,) = ctx.sql("SELECT current_setting('lock_configuration')").fetchall()[0]
-    if not locked:
+    locked, kept = ctx.sql(
+        "SELECT current_setting('lock_configuration'), "
+        "current_setting('preserve_insertion_order')"
+    ).fetchall()[0]
+    change = kept and not locked
+    if change:
         ctx.sql("SET preserve_insertion_order = false")
     try:
         yield
     finally:
-        if not locked:
-            ctx.sql("RESET preserve_insertion_order")
+        if change:
+            ctx.sql("SET preserve_insertion_order = true")
 
 
 def _settle_layout(ctx: Context, table: str) -> int | None:
