@@ -335,3 +335,17 @@ def test_headers_named_like_internal_columns_are_observations(con, tmp_path: Pat
     assert con.execute("SELECT line, present, blank FROM evaluations").fetchall() == [
         ("L7", True, "w")
     ]
+
+
+def test_report_names_the_first_new_columns_and_counts_the_rest(con, tmp_path: Path) -> None:
+    names = [f"q{i:02d}" for i in range(15)]
+    header = ",".join(["interaction_id", "agent_id", "interaction_at", *names, "q00__comment", "q01__comment"])
+    row = ",".join(["I1", "A1", "2026-03-01", *(["oui"] * 15), "bien", "vu"])
+    src = write(tmp_path / "wide.csv", header + "\n" + row + "\n")
+    report = import_files(con, [src])
+    en, fr = report.render("en"), report.render("fr")
+    listed = ", ".join(f"q{i:02d} (boolean)" for i in range(12))
+    assert f"  new columns: {listed} and 3 more; 2 comment column(s) (<item>__comment)" in en
+    assert f"  nouvelles colonnes : {listed} et 3 autres ; 2 colonne(s) de commentaires" in fr
+    assert "q12" not in en and "q00__comment" not in en
+    assert len(report.files[0].columns_added) == 17  # the report object still has them all

@@ -69,6 +69,8 @@ _TEXT = {
         "blank": "  blank rows skipped at lines {lines}",
         "notes": "  notes block after the data skipped at lines {lines}",
         "added": "  new columns: {cols}",
+        "more_cols": " and {n} more",
+        "comments": "; {n} comment column(s) (<item>__comment)",
         "again": "  this file was already imported (import #{id}, {when}): nothing changed",
         "rejects": "  rejects:",
         "more": "  … and {n} more rejects (see the rejects table)",
@@ -85,6 +87,8 @@ _TEXT = {
         "blank": "  lignes vides ignorées : {lines}",
         "notes": "  bloc de notes après les données ignoré : lignes {lines}",
         "added": "  nouvelles colonnes : {cols}",
+        "more_cols": " et {n} autres",
+        "comments": " ; {n} colonne(s) de commentaires (<item>__comment)",
         "again": "  ce fichier a déjà été importé (import n°{id}, {when}) : rien n'a changé",
         "rejects": "  rejets :",
         "more": "  … et {n} autres rejets (voir la table rejects)",
@@ -94,6 +98,17 @@ _TEXT = {
         "{rejected} rejetées.",
     },
 }
+
+def _added_text(added: dict[str, str], t: dict[str, str], max_columns: int) -> str:
+    observations = [(c, typ) for c, typ in added.items() if not c.endswith("__comment")]
+    n_comments = len(added) - len(observations)
+    text = ", ".join(f"{c} ({typ.lower()})" for c, typ in observations[:max_columns])
+    if len(observations) > max_columns:
+        text += t["more_cols"].format(n=len(observations) - max_columns)
+    if n_comments:
+        text = (text + t["comments"].format(n=n_comments)) if text else t["comments"].format(n=n_comments)[2:]
+    return text
+
 
 _DELIMS = {";": "';'", ",": "','", "\t": "tab", "|": "'|'", "": "-"}
 
@@ -116,8 +131,10 @@ class ImportReport:
     def rejects(self) -> list[Reject]:
         return [r for f in self.files for r in f.rejects]
 
-    def render(self, lang: str = "en", *, max_rejects: int = 20) -> str:
-        """Human-readable report (``lang`` "en" or "fr")."""
+    def render(self, lang: str = "en", *, max_rejects: int = 20, max_columns: int = 12) -> str:
+        """Human-readable report (``lang`` "en" or "fr"). A first import of a wide export
+        adds a hundred columns: the first ``max_columns`` observations are named with their
+        type, the rest and the comment siblings are counted (the full list is the schema)."""
         t = _TEXT["fr" if lang == "fr" else "en"]
         out: list[str] = []
         for f in self.files:
@@ -145,8 +162,7 @@ class ImportReport:
             if f.note_lines:
                 out.append(t["notes"].format(lines=_lines_text(f.note_lines)))
             if f.columns_added:
-                cols = ", ".join(f"{c} ({typ.lower()})" for c, typ in f.columns_added.items())
-                out.append(t["added"].format(cols=cols))
+                out.append(t["added"].format(cols=_added_text(f.columns_added, t, max_columns)))
             out.extend(f"  ! {w}" for w in f.warnings)
             if f.rejects:
                 out.append(t["rejects"])
