@@ -429,9 +429,9 @@ def evaluation_lines(con: duckdb.DuckDBPyConnection, scope: Scope, rid: int, eva
 def _lines_sql(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, where: str) -> str:
     """SELECT of (position, rule facts, outcome, value, comment) for the evaluations in ``where``."""
     rv = rule_values_sql(con, ruleset, where)
-    values, value_columns = rv.sql, ", ".join(rv.value_columns)
-    extra = sorted({cc for ccs in rv.comments.values() for cc in ccs})
+    values, value_columns, extra = rv.sql, ", ".join(rv.value_columns), rv.comment_columns
     pairs = ", ".join(f"({i}, {quote_text(cc)})" for i, ccs in rv.comments.items() for cc in ccs)
+    positions = ", ".join(f"({i}, {quote_text(col)})" for i, col in enumerate(rv.value_columns))
     notes = (
         f"""notes AS (SELECT m.position, string_agg(n.txt, ' / ' ORDER BY m.col) AS comment
                       FROM (FROM vals UNPIVOT (txt FOR col IN ({", ".join(quote_ident(x) for x in extra)}))) n
@@ -441,8 +441,9 @@ def _lines_sql(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, where: str) -> 
     )
     return f"""
         WITH vals AS ({values}),
-        v AS (SELECT CAST(substr(vcol, 2) AS INTEGER) AS position, value
-              FROM vals UNPIVOT INCLUDE NULLS (value FOR vcol IN ({value_columns}))),
+        v AS (SELECT m.position, u.value
+              FROM (FROM vals UNPIVOT INCLUDE NULLS (value FOR vcol IN ({value_columns}))) u
+              JOIN (VALUES {positions}) m(position, vcol) USING (vcol)),
         {notes}
         SELECT v.position, r.rule_id, r.competency, r.criterion, r.criterion_fr, r.label_fr, r.label_en,
                CASE WHEN v.value IS NULL THEN 'na' WHEN v.value >= r.pass_mark THEN 'pass' ELSE 'fail' END

@@ -261,12 +261,12 @@ def unpivot_competencies_sql(ruleset: Ruleset, ruleset_id: int, wide: str) -> st
     return " UNION ALL ".join(branches)
 
 
-def outcomes_sql(ruleset: Ruleset, values: str, comments: dict[str, list[str]] | None = None) -> str:
+def outcomes_sql(ruleset: Ruleset, values: str, comments: dict[int, tuple[str, ...]] | None = None) -> str:
     """Long (evaluation, rule) outcomes with value, weight, flags (the ``rule_outcomes`` table),
     and the evaluator's comments on the observations the rule reads."""
     branches = []
     for i, r in enumerate(ruleset.rules):
-        cols = (comments or {}).get(r.id, [])
+        cols = (comments or {}).get(i, ())
         comment = f"concat_ws(' / ', {', '.join(q(cc) for cc in cols)})" if cols else "NULL"
         outcome = (
             f"CASE WHEN {vcol(i)} IS NULL THEN 'na' WHEN {vcol(i)} >= {num(r.pass_mark)} "

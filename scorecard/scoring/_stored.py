@@ -155,12 +155,13 @@ class RuleValues:
     """One row per evaluation with the value of every rule (scoring.md §1), as SQL.
 
     ``sql`` has the evaluation metadata, one column per rule (``value_columns[i]`` for the
-    i-th rule: a DOUBLE in [0, 1], NULL for ``na``) and the evaluator's comment columns;
+    i-th rule: a DOUBLE in [0, 1], NULL for ``na``) and the evaluator's ``comment_columns``;
     ``comments`` maps each rule's position to the comment columns of the items it reads.
     """
 
     sql: str
     value_columns: tuple[str, ...]
+    comment_columns: tuple[str, ...]
     comments: dict[int, tuple[str, ...]]
 
 
@@ -176,6 +177,7 @@ def rule_values_sql(
     return RuleValues(
         sql=c.values_sql(ruleset, c.source_sql(ruleset, stored, where_sql, with_comments=True), extra),
         value_columns=tuple(c.vcol(i) for i in range(len(ruleset.rules))),
+        comment_columns=extra,
         comments={i: tuple(comments[r.id]) for i, r in enumerate(ruleset.rules)},
     )
 
@@ -185,6 +187,4 @@ def rule_outcomes_sql(con: duckdb.DuckDBPyConnection, ruleset: Ruleset, where_sq
     evaluations matching ``where_sql`` (a filter over evaluation columns built by the caller
     with ``?`` parameters)."""
     values = rule_values_sql(con, ruleset, where_sql)
-    return c.outcomes_sql(
-        ruleset, values.sql, {r.id: list(values.comments[i]) for i, r in enumerate(ruleset.rules)}
-    )
+    return c.outcomes_sql(ruleset, values.sql, values.comments)
