@@ -9,6 +9,7 @@ cannot undo the settings.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -71,10 +72,8 @@ class DashboardDb:
         finally:
             for leftover in self.upload_dir.glob("*"):
                 leftover.unlink(missing_ok=True)
-            try:
+            with contextlib.suppress(OSError):  # not empty (another page's upload) or gone
                 self.upload_dir.rmdir()
-            except OSError:
-                pass
 
 
 def open_dashboard_db(path: str | os.PathLike[str], upload_dir: str | os.PathLike[str] | None = None) -> DashboardDb:

@@ -17,7 +17,7 @@ Public API: :func:`import_files`, :class:`ImportReport`, :func:`detect_profile`,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -182,10 +182,8 @@ def import_files(
                 )
             con.execute("COMMIT")
         except BaseException:
-            try:
+            with suppress(duckdb.Error):  # DuckDB may have aborted the transaction itself
                 con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
             raise
         finally:
             for tmp in temp_files:

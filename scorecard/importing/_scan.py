@@ -20,6 +20,7 @@ and otherwise recomputes the lines with Python's csv module (:func:`record_lines
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -88,16 +89,13 @@ def _guess_encoding(sample: bytes, path: Path) -> tuple[str, bool]:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", True
     if b"\x00" not in sample[:4096]:
-        try:
+        # strict UTF-8, else Windows-1252, else the detector below
+        with contextlib.suppress(UnicodeDecodeError):
             codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
             return "utf-8", False
-        except UnicodeDecodeError:
-            pass
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             sample.decode("cp1252")
             return "cp1252", True
-        except UnicodeDecodeError:
-            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
@@ -300,10 +298,8 @@ def _pass(
 def scan(path: Path, progress: Callable[[int], None] | None = None) -> Scan:
     """Full pass over a text export (see module docstring)."""
     sniffed = sniff(path)
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         return _pass(path, sniffed, sniffed.encoding, sniffed.transcode, progress)
-    except UnicodeDecodeError:
-        pass
     # Valid UTF-8 at the start, not further on: a Windows-1252 file with late accents.
     try:
         return _pass(path, sniffed, "cp1252", True, progress)
