@@ -30,6 +30,7 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from scorecard.importing._text import token
+from scorecard.store import quote_text as sql_str
 
 Kind = Literal["boolean", "integer", "number", "timestamp", "text"]
 DateOrder = Literal["dmy", "mdy", "ymd"]
@@ -118,11 +119,6 @@ def kind_of(target_type: str) -> str:
     raise ValueError(
         f"unknown type {target_type!r}: use boolean, integer, number, timestamp or text"
     )
-
-
-def sql_str(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _sql_list(values: Sequence[str]) -> str:

@@ -57,6 +57,7 @@ from scorecard.importing._scan import (
 )
 from scorecard.importing._text import header_key, snake_case
 from scorecard.store import CANONICAL_COLUMNS, REQUIRED_COLUMNS, evaluation_columns
+from scorecard.store import quote_ident as q
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 #: Rejects kept in the report object (all of them go to the ``rejects`` table).
@@ -66,11 +67,6 @@ INFER_SAMPLE_ROWS = 10_000
 _ROLE_COLUMNS = {"item": "_item", "answer": "_answer", "comment": "_comment",
                  "not_applicable": "_na"}
 _CANONICAL_KINDS = {name: kind_of(typ) for name, typ in CANONICAL_COLUMNS.items()}
-
-
-def q(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scorecard.store import quote_text as _sql_text
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 PREFIX = "'"
 
@@ -22,10 +24,6 @@ def neutralise_sql(column_sql: str) -> str:
         f"CASE WHEN regexp_matches({column_sql}, '^[{chars}]') "
         f"THEN {_sql_text(PREFIX)} || {column_sql} ELSE {column_sql} END"
     )
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def neutralise_text(value: object) -> object:
